@@ -1,0 +1,1 @@
+"""The ``qd`` command line: argument parsing and printing only; the work is in the libraries."""

@@ -1,0 +1,59 @@
+"""The 345 official Quick, Draw! category names and forgiving lookup.
+
+>>> resolve("eiffel_tower")  # doctest: +SKIP
+Traceback ...
+>>> resolve("the-eiffel-tower")
+'The Eiffel Tower'
+"""
+from __future__ import annotations
+
+import difflib
+from functools import lru_cache
+from importlib import resources
+
+from .errors import QuickDrawError
+
+
+@lru_cache(maxsize=1)
+def names() -> tuple[str, ...]:
+    """Return the 345 official category names, in the bucket's order."""
+    text = resources.files("quickdraw").joinpath("data/categories.txt").read_text("utf-8")
+    return tuple(line for line in text.splitlines() if line)
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("_", " ").replace("-", " ").lower().split())
+
+
+@lru_cache(maxsize=1)
+def _by_key() -> dict[str, str]:
+    return {_key(n): n for n in names()}
+
+
+def resolve(name: str) -> str:
+    """Return the official spelling of ``name``; case-insensitive, ``_``/``-`` accepted for spaces.
+
+    Raises QuickDrawError naming the closest matches when the name is unknown.
+    """
+    found = _by_key().get(_key(name))
+    if found is None:
+        close = difflib.get_close_matches(_key(name), list(_by_key()), n=3, cutoff=0.6)
+        hint = f" (did you mean: {', '.join(_by_key()[c] for c in close)}?)" if close else ""
+        raise QuickDrawError(f"unknown category {name!r}{hint}; `qd categories` lists all 345")
+    return found
+
+
+def resolve_all(names_: list[str]) -> list[str]:
+    """Resolve several names, keeping order and dropping repeats."""
+    out: list[str] = []
+    for n in names_:
+        r = resolve(n)
+        if r not in out:
+            out.append(r)
+    return out
+
+
+def search(text: str) -> list[str]:
+    """Return the official names containing ``text`` (same forgiving matching as ``resolve``)."""
+    k = _key(text)
+    return [n for n in names() if k in _key(n)]
