@@ -1,5 +1,99 @@
 """Commands about built datasets: ``qd build``, ``qd export``, ``qd show``."""
+from __future__ import annotations
+
+from pathlib import Path
 
 
 def register(sub) -> None:
     """Add the dataset commands to the ``qd`` parser."""
+    p = sub.add_parser("build", help="build a class-filtered dataset folder (bitmaps + strokes, splits, manifest)")
+    p.add_argument("categories", nargs="*", metavar="CATEGORY",
+                   help="category names (with --synthetic: synthetic classes; none = all of them)")
+    p.add_argument("--count", type=int, required=True, help="drawings per class")
+    p.add_argument("--source", default="simplified", choices=["simplified", "binary", "raw", "bitmap"],
+                   help="official files to build from (raw is simplified on the way; bitmap gives no strokes)")
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--recognized", dest="recognized", action="store_true", default=None,
+                       help="only drawings the game recognized")
+    group.add_argument("--any", dest="recognized", action="store_const", const=None,
+                       help="recognized or not (default)")
+    p.add_argument("--countries", metavar="CC,...", help="only drawings from these two-letter country codes")
+    p.add_argument("--splits", default="0.8,0.1,0.1", help="train,valid,test fractions (default 0.8,0.1,0.1)")
+    p.add_argument("--seed", type=int, default=0, help="seed for sampling and splits (default 0)")
+    p.add_argument("--sample", default="first", choices=["first", "random"],
+                   help="the first N drawings (partial download) or a seeded random N (whole files)")
+    p.add_argument("--out", required=True, help="dataset folder to create")
+    p.add_argument("--mirror", metavar="URL_OR_DIR", help="bucket mirror (default: QD_MIRROR or the public bucket)")
+    p.add_argument("--size", type=int, default=28, help="bitmap side in pixels (default 28)")
+    p.add_argument("--synthetic", action="store_true",
+                   help="use the built-in SYNTHETIC doodles (offline; not Quick, Draw! data)")
+    p.add_argument("--allow-short", action="store_true", help="take fewer than --count where a class has fewer")
+    p.add_argument("--force", action="store_true", help="replace what --out holds")
+    p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.set_defaults(func=run_build)
+
+    p = sub.add_parser("export", help="export a dataset as npz, ndjson files or a PNG contact sheet")
+    p.add_argument("dataset", metavar="DIR")
+    p.add_argument("--format", default="npz", choices=["npz", "ndjson", "png"])
+    p.add_argument("--out", metavar="PATH", help="where to write (default: beside DIR)")
+    p.set_defaults(func=run_export)
+
+    p = sub.add_parser("show", help="draw a grid of sketches (each stroke its own colour), or animate them")
+    p.add_argument("source", metavar="SOURCE", help="a dataset folder or any supported file")
+    p.add_argument("--category", help="only drawings of this category")
+    p.add_argument("--n", type=int, default=36, help="number of sketches (default 36)")
+    p.add_argument("--out", metavar="grid.png", help="write a PNG instead of opening a window")
+    p.add_argument("--animate", metavar="out.gif", help="write a GIF drawing the sketches stroke by stroke")
+    p.set_defaults(func=run_show)
+
+
+def run_build(args) -> int:
+    """Build a dataset folder and print what it holds."""
+    from quickdraw.dataset_folder import open_dataset
+    from quickdraw.subset import build, parse_splits
+
+    countries = [c.strip() for c in args.countries.split(",") if c.strip()] if args.countries else None
+    out = build(args.categories, args.count, args.out, source=args.source, recognized=args.recognized,
+                countries=countries, splits=parse_splits(args.splits), seed=args.seed, sample=args.sample,
+                mirror=args.mirror, size=args.size, synthetic=args.synthetic, allow_short=args.allow_short,
+                force=args.force, quiet=args.quiet)
+    ds = open_dataset(out)
+    counts = ", ".join(f"{s} {ds.count(s)}" for s in ds.manifest["counts"])
+    print(f"built {out}: {len(ds.classes)} classes, {counts}; {ds.image_size}x{ds.image_size} bitmaps"
+          + (", strokes" if ds.has_strokes else ""))
+    print(ds.attribution)
+    return 0
+
+
+def run_export(args) -> int:
+    """Export a dataset and print the path written."""
+    from quickdraw.export import export
+
+    print(export(args.dataset, args.format, args.out))
+    return 0
+
+
+def run_show(args) -> int:
+    """Show sketches in a window, or write them as a PNG grid or an animated GIF."""
+    from quickdraw import plots
+    from quickdraw.errors import QuickDrawError
+    from quickdraw.export import pick_drawings
+    from quickdraw.synthetic import LABEL
+
+    if args.n < 1:
+        raise QuickDrawError(f"--n must be positive, not {args.n}")
+    drawings, synthetic = pick_drawings(args.source, args.category, args.n)
+    label = LABEL if synthetic else None
+    if args.animate:
+        plots.animate(drawings, args.animate)
+        print(args.animate)
+    if args.out or not args.animate:
+        fig = plots.sketch_grid(drawings, out=args.out, titles=[d.word for d in drawings], label=label)
+        if args.out:
+            print(args.out)
+        else:
+            import matplotlib.pyplot as plt
+            plt.show()
+    if synthetic:
+        print(LABEL)
+    return 0

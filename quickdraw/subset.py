@@ -1,0 +1,309 @@
+"""Build class-filtered, balanced, split dataset folders from the bucket, a mirror or synthetic doodles.
+
+>>> build(["cat", "dog"], count=100, out="homework/")  # doctest: +SKIP
+PosixPath('homework')
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import ATTRIBUTION, __version__
+from .categories import resolve_all
+from .dataset_folder import FORMAT_VERSION, MANIFEST, SPLITS, is_dataset, open_dataset  # noqa: F401
+from .errors import QuickDrawError
+from .strokes import to_stroke3
+
+SOURCES = ("simplified", "binary", "raw", "bitmap")
+SHARD_SIZE = 20_000
+RENDER_CHUNK = 4096
+MAX_POINTS = 32_000  # point counts are stored as int16
+
+
+@dataclass
+class _ClassDrawings:
+    """The drawings kept for one class, columnar: stroke-3 rows or bitmap rows, plus metadata."""
+
+    sequences: list = field(default_factory=list)
+    bitmaps: list = field(default_factory=list)
+    meta: list = field(default_factory=list)
+
+    def __len__(self):
+        return len(self.meta)
+
+    def add(self, drawing) -> None:
+        if drawing.bitmap is not None and not drawing.strokes:
+            self.bitmaps.append(np.asarray(drawing.bitmap, np.uint8).reshape(-1))
+        else:
+            self.sequences.append(to_stroke3(drawing.strokes))
+        self.meta.append({"key_id": drawing.key_id, "countrycode": drawing.countrycode,
+                          "timestamp": drawing.timestamp, "recognized": bool(drawing.recognized)})
+
+
+def parse_splits(text: str) -> tuple[float, float, float]:
+    """Parse ``"0.8,0.1,0.1"`` into train/valid/test fractions that sum to 1."""
+    try:
+        parts = tuple(float(p) for p in text.split(","))
+    except ValueError:
+        raise QuickDrawError(f"--splits {text!r} is not three numbers like 0.8,0.1,0.1")
+    if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
+        raise QuickDrawError(f"--splits {text!r} must be three non-negative fractions summing to 1 "
+                             "(train,valid,test), e.g. 0.8,0.1,0.1")
+    return parts
+
+
+def split_sizes(n: int, splits) -> list[int]:
+    """Split ``n`` drawings into train/valid/test sizes by ``splits``, rounding so they sum to ``n``."""
+    bounds = np.round(np.cumsum([0, *splits]) * n).astype(int)
+    bounds[-1] = n
+    return list(np.diff(bounds))
+
+
+def build(categories, count: int, out, *, source: str = "simplified", recognized: bool | None = None,
+          countries=None, splits=(0.8, 0.1, 0.1), seed: int = 0, sample: str = "first", mirror=None,
+          size: int = 28, synthetic: bool = False, allow_short: bool = False, force: bool = False,
+          quiet: bool = False) -> Path:
+    """Build a dataset folder at ``out`` with ``count`` drawings per class; return its path.
+
+    ``recognized`` None keeps all drawings, True only recognized ones, False only unrecognized ones.
+    ``countries`` is a list of two-letter codes. With ``synthetic`` the drawings come from
+    ``quickdraw.synthetic`` (no network) and are labelled synthetic everywhere.
+    """
+    from . import synthetic as synth
+
+    if count is None or count < 1:
+        raise QuickDrawError(f"--count must be a positive number of drawings per class, not {count}")
+    if not 8 <= size <= 256:
+        raise QuickDrawError(f"--size must be between 8 and 256 pixels, not {size}")
+    if source not in SOURCES:
+        raise QuickDrawError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
+    if sample not in ("first", "random"):
+        raise QuickDrawError(f"unknown --sample {sample!r}; choose first or random")
+    if synthetic:
+        names = list(categories) or list(synth.CLASSES)
+        unknown = [n for n in names if n not in synth.CLASSES]
+        if unknown:
+            raise QuickDrawError(f"no synthetic doodles for {', '.join(unknown)}; "
+                                 f"synthetic classes are: {', '.join(synth.CLASSES)}")
+    else:
+        if not categories:
+            raise QuickDrawError("name at least one category (or use --synthetic)")
+        names = resolve_all(list(categories))
+    if source == "bitmap" and (recognized is not None or countries) and not synthetic:
+        raise QuickDrawError("the numpy_bitmap files carry no metadata: --recognized and --countries "
+                             "need a vector source (simplified, binary or raw)")
+    if source == "bitmap" and not synthetic and size != 28:
+        raise QuickDrawError("--source bitmap gives the official 28x28 bitmaps; use --size 28, or a vector "
+                             "source (simplified, binary, raw) to render other sizes")
+    countries = sorted({c.upper() for c in countries}) if countries else None
+    out = _prepare_out(Path(out), force)
+
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    try:
+        per_class = {}
+        urls = {}
+        for name in names:
+            per_class[name], urls[name] = _collect(name, count, source, recognized, countries, sample, seed,
+                                                   mirror, synthetic, quiet)
+            got = len(per_class[name])
+            if got < count and not allow_short:
+                raise QuickDrawError(
+                    f"class {name!r} has only {got} drawings after filtering (asked for {count}); "
+                    "use --allow-short to take what there is, or a smaller --count")
+            if got == 0:
+                raise QuickDrawError(f"class {name!r} has no drawings after filtering")
+        manifest = _write_shards(tmp, names, per_class, splits, seed, size,
+                                 has_strokes=(source != "bitmap" or synthetic), quiet=quiet)
+        manifest.update(
+            format_version=FORMAT_VERSION,
+            synthetic=bool(synthetic),
+            classes=names,
+            image_size=size,
+            seed=seed,
+            splits=dict(zip(SPLITS, splits)),
+            source={"kind": "synthetic" if synthetic else source, "urls": urls},
+            filters={"count": count, "recognized": recognized, "countries": countries,
+                     "sample": sample, "allow_short": allow_short},
+            attribution=synth.LABEL if synthetic else ATTRIBUTION,
+            created_by=f"qd {__version__}",
+        )
+        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", "utf-8")
+        _swap_into_place(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _prepare_out(out: Path, force: bool) -> Path:
+    if out.exists() and not out.is_dir():
+        raise QuickDrawError(f"--out {out} is a file, not a folder")
+    if out.is_dir() and any(out.iterdir()) and not force:
+        what = "a dataset" if is_dataset(out) else "files that are not a qd dataset"
+        raise QuickDrawError(f"--out {out} already holds {what}; choose another folder or pass --force")
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise QuickDrawError(f"cannot create {out.parent}: {err.strerror}")
+    if not os.access(out.parent, os.W_OK):
+        raise QuickDrawError(f"cannot write to {out.parent}: permission denied")
+    return out
+
+
+def _swap_into_place(tmp: Path, out: Path) -> None:
+    old = None
+    if out.exists():
+        old = out.with_name(f".{out.name}.old-{os.getpid()}")
+        out.rename(old)
+    tmp.rename(out)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _drawing_stream(name, count, source, seed, mirror, synthetic):
+    """Yield (drawings iterator, source url) for one class."""
+    if synthetic:
+        from . import synthetic as synth
+        return synth.iter_drawings(name, count, seed=seed), "synthetic"
+    from . import download
+    fmt = "bitmap" if source == "bitmap" else source
+    return download.drawings(name, count=None, format=fmt, mirror=mirror), download.url_for(name, fmt, mirror)
+
+
+def _collect(name, count, source, recognized, countries, sample, seed, mirror, synthetic, quiet):
+    """Read one class's drawings, filter them, and keep ``count`` (the first, or a seeded random sample)."""
+    stream, url = _drawing_stream(name, count, source, seed, mirror, synthetic)
+    kept = _ClassDrawings()
+    simplify = None
+    if source == "raw" and not synthetic:
+        from .simplify import simplify
+    rng = np.random.default_rng([seed, _stable_hash(name)])
+    reservoir: list = []
+    seen = 0
+    try:
+        for drawing in stream:
+            if recognized is not None and bool(drawing.recognized) != recognized:
+                continue
+            if countries and drawing.countrycode.upper() not in countries:
+                continue
+            if sample == "first" or synthetic:
+                reservoir.append(drawing)
+                if len(reservoir) >= count:
+                    break
+            else:
+                seen += 1
+                if len(reservoir) < count:
+                    reservoir.append(drawing)
+                else:
+                    j = rng.integers(seen)
+                    if j < count:
+                        reservoir[j] = drawing
+    finally:
+        close = getattr(stream, "close", None)
+        if close:
+            close()
+    for drawing in reservoir:
+        if simplify is not None:
+            drawing.strokes = [np.asarray(s) for s in simplify(drawing.strokes)]
+        if drawing.strokes and sum(np.asarray(s).shape[-1] for s in drawing.strokes) > MAX_POINTS:
+            continue
+        kept.add(drawing)
+    return kept, url
+
+
+def _stable_hash(text: str) -> int:
+    return int.from_bytes(text.encode("utf-8")[:8].ljust(8, b"\0"), "little") ^ len(text)
+
+
+def _write_shards(folder: Path, names, per_class, splits, seed, size, has_strokes, quiet) -> dict:
+    """Assign splits per class, shuffle each split across classes, render and write shards."""
+    from .render import render
+    from .strokes import from_stroke3
+
+    assignments = {s: [] for s in SPLITS}
+    counts = {s: {} for s in SPLITS}
+    for label, name in enumerate(names):
+        n = len(per_class[name])
+        order = np.random.default_rng([seed, label]).permutation(n)
+        start = 0
+        for split, k in zip(SPLITS, split_sizes(n, splits)):
+            picked = order[start:start + k]
+            start += k
+            counts[split][name] = int(k)
+            assignments[split].append(np.stack([np.full(k, label), picked], axis=1))
+
+    shards = {}
+    total_sum = np.zeros(2)
+    total_sq = 0.0
+    total_n = 0
+    progress = _progress(sum(len(c) for c in per_class.values()), "writing shards", quiet)
+    for split_index, split in enumerate(SPLITS):
+        pairs = np.concatenate(assignments[split]) if assignments[split] else np.zeros((0, 2), int)
+        pairs = pairs[np.random.default_rng([seed, 1000 + split_index]).permutation(len(pairs))]
+        shards[split] = []
+        for shard_index, start in enumerate(range(0, max(len(pairs), 1), SHARD_SIZE)):
+            chunk = pairs[start:start + SHARD_SIZE]
+            if len(chunk) == 0 and start > 0:
+                break
+            stem = f"{split}-{shard_index:05d}"
+            labels = chunk[:, 0].astype("<u2")
+            meta_lines = []
+            for label, idx in chunk:
+                meta = per_class[names[label]].meta[idx]
+                meta_lines.append(json.dumps(meta if has_strokes else {**meta, "label": int(label)},
+                                             separators=(",", ":")))
+            entry = {"count": int(len(chunk)), "bitmaps": stem + ".bitmaps", "meta": stem + ".meta.jsonl",
+                     "bytes": {}}
+            with open(folder / entry["bitmaps"], "wb") as f:
+                for c0 in range(0, len(chunk), RENDER_CHUNK):
+                    part = chunk[c0:c0 + RENDER_CHUNK]
+                    if has_strokes:
+                        drawings = [from_stroke3(per_class[names[lab]].sequences[i]) for lab, i in part]
+                        pixels = render(drawings, size=size).reshape(len(part), -1)
+                    else:
+                        pixels = np.stack([per_class[names[lab]].bitmaps[i] for lab, i in part])
+                    records = np.empty((len(part), 2 + size * size), np.uint8)
+                    records[:, :2] = labels[c0:c0 + len(part)].view(np.uint8).reshape(-1, 2)
+                    records[:, 2:] = pixels
+                    f.write(records.tobytes())
+                    progress.update(len(part))
+            if has_strokes:
+                sequences = [per_class[names[lab]].sequences[i] for lab, i in chunk]
+                lengths = np.array([len(s) for s in sequences], "<i2")
+                points = (np.concatenate(sequences).astype("<i2") if sequences
+                          else np.zeros((0, 3), "<i2"))
+                with open(folder / (stem + ".strokes"), "wb") as f:
+                    f.write(labels.astype("<i2").tobytes() + lengths.tobytes() + points.tobytes())
+                entry["strokes"] = stem + ".strokes"
+                entry["points"] = int(len(points))
+                if split == "train" and len(points):
+                    offsets = points[:, :2].astype(np.float64)
+                    total_sum += offsets.sum(axis=0)
+                    total_sq += float((offsets ** 2).sum())
+                    total_n += len(offsets)
+            with open(folder / entry["meta"], "wb") as f:
+                f.write(("\n".join(meta_lines) + ("\n" if meta_lines else "")).encode("utf-8"))
+            for kind in ("bitmaps", "strokes", "meta"):
+                if kind in entry:
+                    entry["bytes"][kind] = (folder / entry[kind]).stat().st_size
+            shards[split].append(entry)
+    progress.close()
+    scale = 1.0
+    if total_n:
+        mean = total_sum.sum() / (2 * total_n)
+        scale = float(np.sqrt(max(total_sq / (2 * total_n) - mean ** 2, 1e-12)))
+    return {"counts": counts, "shards": shards, "has_strokes": has_strokes, "scale_factor": scale,
+            "total": int(sum(sum(c.values()) for c in counts.values()))}
+
+
+def _progress(total, desc, quiet):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit=" drawings", disable=quiet or not sys.stderr.isatty())
