@@ -1,0 +1,218 @@
+"""Complete a partial drawing with Sketch-RNN: read it, condition the decoder on it, grow candidates.
+
+The partial drawing stays in the dataset's 0-255 frame (no rescaling: that would change its size
+relative to what the model learned); each stroke is simplified as the dataset was. A completer is a
+callable ``completer(strokes, n, temperature, seed)`` yielding (n, 5) stroke-5 steps in dataset
+units that continue from the last point of ``strokes[-1]`` (see ``sketchrnn.canvas``).
+
+>>> strokes = read_partial("half_cat.ndjson", keep_strokes=3)  # doctest: +SKIP
+>>> complete_file("runs/cat", "half_cat.ndjson", n=6, out="done.png")  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from quickdraw.errors import QuickDrawError
+from quickdraw.simplify import simplify_partial
+from quickdraw.strokes import from_stroke3
+
+FRAME = 255
+FRAME_SLACK = 0.1 * FRAME  # how far past the frame a partial drawing may reach
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#8c564b", "#bcbd22"]
+FORMATS = ".ndjson (first line or --index), .npy (stroke-3) or .json (strokes [[[x...],[y...]], ...])"
+
+
+def read_partial(path, index: int = 0, keep_strokes: int | None = None) -> list[np.ndarray]:
+    """Read one drawing's strokes from ``path`` as (2, k) float arrays, keeping the first ``keep_strokes``.
+
+    ``path`` is an ndjson file (line ``index``), a stroke-3 ``.npy`` or a strokes ``.json``.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise QuickDrawError(f"{path}: no such drawing file")
+    suffix = path.suffix.lower()
+    if suffix == ".ndjson":
+        strokes = _read_ndjson(path, index)
+    elif suffix == ".npy":
+        strokes = _read_npy(path)
+    elif suffix == ".json":
+        strokes = _read_json(path)
+    else:
+        raise QuickDrawError(f"{path}: unknown drawing format {suffix or '(no extension)'!r}; use {FORMATS}")
+    if keep_strokes is not None:
+        if keep_strokes < 1:
+            raise QuickDrawError(f"--keep-strokes must be at least 1, not {keep_strokes}")
+        strokes = strokes[:keep_strokes]
+    return strokes
+
+
+def _read_ndjson(path: Path, index: int) -> list[np.ndarray]:
+    from quickdraw.formats import read_path
+    from quickdraw.simplify import simplify
+
+    if index < 0:
+        raise QuickDrawError(f"--index must be 0 or more, not {index}")
+    count = 0
+    for count, drawing in enumerate(read_path(path), start=1):
+        if count - 1 == index:
+            strokes = [np.asarray(s, dtype=np.float64) for s in drawing.strokes]
+            if any(s.shape[0] == 3 for s in strokes):  # raw screen coordinates: simplify as the dataset did
+                strokes = simplify(strokes)
+            return [np.asarray(s, dtype=np.float64)[:2] for s in strokes]
+    raise QuickDrawError(f"{path} has no drawing at --index {index} (it holds {count})")
+
+
+def _read_npy(path: Path) -> list[np.ndarray]:
+    try:
+        s3 = np.load(path, allow_pickle=False)
+    except (ValueError, OSError) as err:
+        raise QuickDrawError(f"{path} is not a readable .npy array ({err})") from None
+    if s3.ndim != 2 or s3.shape[1] != 3 or not np.issubdtype(s3.dtype, np.number):
+        raise QuickDrawError(f"{path} holds an array of shape {s3.shape}; a stroke-3 drawing is (n, 3) numbers")
+    return [s.astype(np.float64) for s in from_stroke3(s3)]
+
+
+def _read_json(path: Path) -> list[np.ndarray]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        strokes = [np.asarray(s, dtype=np.float64) for s in data]
+    except (UnicodeDecodeError, json.JSONDecodeError, TypeError, ValueError) as err:
+        raise QuickDrawError(f"{path} is not strokes JSON [[[x...],[y...]], ...] ({err})") from None
+    if any(s.ndim != 2 or s.shape[0] not in (2, 3) for s in strokes):
+        raise QuickDrawError(f"{path} is not strokes JSON: each stroke must be [[x...], [y...]]")
+    return [s[:2] for s in strokes]
+
+
+def prepare(strokes) -> list[np.ndarray]:
+    """Check a partial drawing and simplify each stroke as the dataset was; return the strokes.
+
+    Raises ``QuickDrawError`` for an empty drawing, a single click, or one far outside the frame.
+    """
+    strokes = [np.asarray(s, dtype=np.float64)[:2] for s in strokes if np.asarray(s).size]
+    if not strokes:
+        raise QuickDrawError("the drawing is empty: draw at least one stroke")
+    points = np.concatenate(strokes, axis=1)
+    if not np.isfinite(points).all():
+        raise QuickDrawError("the drawing has coordinates that are not numbers")
+    low, high = points.min(axis=1), points.max(axis=1)
+    if low.min() < -FRAME_SLACK or high.max() > FRAME + FRAME_SLACK:
+        raise QuickDrawError(
+            f"the drawing lies outside the 0-{FRAME} frame (x {low[0]:g}..{high[0]:g}, y {low[1]:g}..{high[1]:g}); "
+            "give coordinates in dataset units, as in the simplified ndjson files")
+    if (high - low).max() < 1:
+        raise QuickDrawError("the drawing is a single point (a click): draw at least one line")
+    return [np.asarray(s, dtype=np.float64) for s in simplify_partial(strokes)]
+
+
+class Growth:
+    """Turns completer steps into absolute strokes per candidate, starting at ``origin``.
+
+    >>> g = Growth((10, 10), n=1)
+    >>> g.add([[5, 0, 1, 0, 0]]), g.add([[5, 0, 0, 1, 0]]), g.add([[0, 0, 0, 0, 1]])
+    ([(0, True)], [(0, False)], [])
+    >>> g.completions[0][0].tolist(), g.finished.tolist()
+    ([[15.0, 20.0], [10.0, 10.0]], [True])
+    """
+
+    def __init__(self, origin, n: int):
+        self.n = n
+        self.pen = np.tile(np.asarray(origin, dtype=np.float64), (n, 1))
+        self.completions: list[list[np.ndarray]] = [[] for _ in range(n)]
+        self.finished = np.zeros(n, dtype=bool)
+        self._new_stroke = np.ones(n, dtype=bool)
+
+    def add(self, rows) -> list[tuple[int, bool]]:
+        """Apply one step of (n, 5) rows; return (candidate, started a new stroke) for each point added."""
+        added = []
+        for i, (dx, dy, _, p2, p3) in enumerate(np.asarray(rows, dtype=np.float64)[: self.n]):
+            if self.finished[i]:
+                continue
+            if p3 > 0.5:
+                self.finished[i] = True
+                continue
+            self.pen[i] += (dx, dy)
+            point = self.pen[i][:, None].copy()
+            strokes = self.completions[i]
+            if self._new_stroke[i]:
+                strokes.append(point)
+            else:
+                strokes[-1] = np.concatenate([strokes[-1], point], axis=1)
+            added.append((i, bool(self._new_stroke[i])))
+            self._new_stroke[i] = p2 > 0.5
+        return added
+
+
+def grow(completer, strokes, n: int, temperature: float, seed: int) -> list[list[np.ndarray]]:
+    """Run ``completer`` to the end and return each candidate's new strokes (absolute, dataset units)."""
+    growth = Growth(strokes[-1][:, -1], n)
+    for step in completer(strokes, n, temperature, seed):
+        growth.add(step)
+        if growth.finished.all():
+            break
+    return growth.completions
+
+
+def write_grid(strokes, completions, path, title: str = "") -> Path:
+    """Write a PNG grid: one panel per candidate, the user's strokes black, the completion coloured."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    n = len(completions)
+    cols = min(n, math.ceil(math.sqrt(n * 1.5)))
+    rows = math.ceil(n / cols)
+    fig = Figure(figsize=(2.4 * cols, 2.4 * rows + (0.4 if title else 0)))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(rows, cols, squeeze=False).ravel()
+    for i, ax in enumerate(axes):
+        ax.set_xlim(0, FRAME)
+        ax.set_ylim(FRAME, 0)
+        ax.set_aspect("equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if i >= n:
+            ax.set_axis_off()
+            continue
+        for s in completions[i]:
+            ax.plot(s[0], s[1], color=COLOURS[i % len(COLOURS)], lw=1.5, solid_capstyle="round",
+                    marker="o" if s.shape[1] == 1 else None, ms=1.5)
+        for s in strokes:
+            ax.plot(s[0], s[1], color="black", lw=2, solid_capstyle="round")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    return _write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+
+
+def completed_drawings(strokes, completions, word: str = ""):
+    """Return each candidate as a ``Drawing``: user strokes + completion, simplified as the dataset was."""
+    from quickdraw.drawing import Drawing
+    from quickdraw.simplify import simplify
+
+    return [Drawing(simplify([*strokes, *extra]), word=word, recognized=False) for extra in completions]
+
+
+def write_ndjson(drawings, path) -> Path:
+    """Write ``drawings`` to ``path`` as simplified ndjson, one record per line."""
+    def write(tmp):
+        with open(tmp, "w", encoding="utf-8") as f:
+            for d in drawings:
+                f.write(json.dumps(d.to_json(), separators=(",", ":")) + "\n")
+
+    return _write_atomic(path, write)
+
+
+def _write_atomic(path, write) -> Path:
+    path = Path(path)
+    tmp = path.with_name(path.name + ".part")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise QuickDrawError(f"cannot write {path}: {err.strerror or err}") from None
+    return path

@@ -1,0 +1,217 @@
+"""The drawing canvas, driven by real matplotlib mouse and key events on an Agg figure."""
+import matplotlib.image
+import numpy as np
+import pytest
+from matplotlib.backend_bases import KeyEvent, MouseEvent
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from quickdraw.errors import QuickDrawError
+from sketchrnn.canvas import DrawingCanvas
+
+
+def echo_completer(strokes, n, temperature, seed):
+    """A small real completer: candidate i redraws the last stroke shifted by a seeded offset, 1 or 2 times."""
+    rng = np.random.default_rng(seed)
+    shifts = rng.normal(0, 60 * temperature, size=(n, 2))
+    last = np.asarray(strokes[-1], dtype=float)
+    plans = []
+    for i in range(n):
+        rows, pen = [], last[:, -1]
+        for copy in range(1 + i % 2):
+            points = (last + shifts[i][:, None] * (copy + 1)).T
+            for j, p in enumerate(points):
+                end = j == len(points) - 1
+                rows.append([*(p - pen), 1 - end, end, 0])
+                pen = p
+        rows.append([0, 0, 0, 0, 1])
+        plans.append(np.array(rows))
+    for t in range(max(len(p) for p in plans)):
+        yield np.array([p[t] if t < len(p) else [0, 0, 0, 0, 1] for p in plans])
+
+
+def expected_echo(stroke, n, temperature, seed):
+    shifts = np.random.default_rng(seed).normal(0, 60 * temperature, size=(n, 2))
+    return [[stroke + shifts[i][:, None] * (c + 1) for c in range(1 + i % 2)] for i in range(n)]
+
+
+def make_canvas(**kwargs):
+    fig = Figure(figsize=(12, 6))
+    FigureCanvasAgg(fig)
+    return DrawingCanvas(fig, **kwargs)
+
+
+def mouse(canvas, name, x, y, button=1):
+    """Dispatch a real MouseEvent at frame coordinates (x, y) of the drawing pad."""
+    px, py = canvas.pad.transData.transform((x, y))
+    event = MouseEvent(name, canvas.fig.canvas, px, py, button=button)
+    canvas.fig.canvas.callbacks.process(name, event)
+
+
+def key(canvas, k):
+    canvas.fig.canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", canvas.fig.canvas, k))
+
+
+def drag(canvas, points):
+    mouse(canvas, "button_press_event", *points[0])
+    for p in points[1:]:
+        mouse(canvas, "motion_notify_event", *p)
+    mouse(canvas, "button_release_event", *points[-1])
+
+
+LINE = [(40, 60), (80, 60), (120, 60), (160, 62)]
+VEE = [(50, 120), (90, 200), (130, 120)]
+
+
+def test_stroke_is_recorded_in_frame_units_and_reported():
+    seen = []
+    canvas = make_canvas(on_change=seen.append)
+    drag(canvas, VEE)
+    assert len(canvas.strokes) == 1
+    stroke = canvas.strokes[0]
+    assert stroke.shape[0] == 2
+    assert np.allclose(stroke[:, 0], VEE[0], atol=1) and np.allclose(stroke[:, -1], VEE[-1], atol=1)
+    assert np.allclose(stroke.min(axis=1), [50, 120], atol=1) and stroke[1].max() == pytest.approx(200, abs=1)
+    assert len(seen) == 1 and len(seen[0]) == 1
+    drag(canvas, LINE)
+    assert len(canvas.strokes) == 2 and len(seen) == 2 and len(seen[-1]) == 2
+
+
+def test_completions_grow_step_by_step_from_the_last_point():
+    canvas = make_canvas(completer=echo_completer, n=4, temperature=0.5, seed=3)
+    drag(canvas, LINE)
+    assert canvas.completing
+    assert canvas.advance(max_steps=2) == 2
+    assert canvas.completing and sum(len(c) for c in canvas.completions) == 4
+    canvas.advance()
+    assert not canvas.completing
+    expected = expected_echo(canvas.strokes[-1], 4, 0.5, 3)
+    for got, want in zip(canvas.completions, expected):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            assert np.allclose(g, w)
+    colours = {line.get_color() for ax in canvas._panels for line in ax.lines} - {"black"}
+    assert len(colours) == 4
+    assert all(sum(1 for line in ax.lines if line.get_color() == "black") == 1 for ax in canvas._panels)
+
+
+def test_resample_temperature_and_candidate_keys():
+    canvas = make_canvas(completer=echo_completer, n=4, temperature=0.4, seed=0)
+    drag(canvas, LINE)
+    canvas.advance()
+    first = [s.copy() for s in canvas.completions[0]]
+    key(canvas, "r")
+    assert canvas.seed == 1 and canvas.completing
+    canvas.advance()
+    assert not np.allclose(first[0], canvas.completions[0][0])
+    key(canvas, "up")
+    assert canvas.temperature == pytest.approx(0.5)
+    for _ in range(20):
+        key(canvas, "down")
+    assert canvas.temperature == pytest.approx(0.1)
+    key(canvas, "7")
+    assert canvas.n == 7 and len(canvas._panels) == 7
+    canvas.advance()
+    assert len(canvas.completions) == 7 and all(canvas.completions)
+    assert "7 candidates" in canvas._info.get_text()
+
+
+def test_undo_and_clear():
+    seen = []
+    canvas = make_canvas(completer=echo_completer, on_change=seen.append)
+    drag(canvas, LINE)
+    drag(canvas, VEE)
+    canvas.advance()
+    origin = canvas.strokes[-1][:, -1]
+    key(canvas, "u")
+    assert len(canvas.strokes) == 1 and len(seen[-1]) == 1
+    canvas.advance()
+    expected = expected_echo(canvas.strokes[0], canvas.n, canvas.temperature, canvas.seed)
+    assert np.allclose(canvas.completions[0][0], expected[0][0])
+    assert not np.allclose(canvas.completions[0][0][:, 0], origin)
+    key(canvas, "c")
+    assert canvas.strokes == [] and seen[-1] == []
+    assert not canvas.completing and all(c == [] for c in canvas.completions)
+    assert len(canvas.pad.lines) == 0
+    key(canvas, "u")  # undo on an empty pad is harmless
+    assert canvas.strokes == []
+
+
+def test_drawing_again_cancels_growing_completions():
+    closed = []
+
+    def completer(strokes, n, temperature, seed):
+        try:
+            yield from echo_completer(strokes, n, temperature, seed)
+        finally:
+            closed.append(len(strokes))
+
+    canvas = make_canvas(completer=completer)
+    drag(canvas, LINE)
+    canvas.advance(max_steps=1)
+    mouse(canvas, "button_press_event", 30, 30)
+    assert closed == [1] and not canvas.completing
+    mouse(canvas, "motion_notify_event", 60, 30)
+    mouse(canvas, "button_release_event", 60, 30)
+    canvas.advance()
+    assert len(canvas.strokes) == 2 and closed == [1, 2]
+
+
+def test_single_click_and_outside_press_show_a_message():
+    canvas = make_canvas(completer=echo_completer)
+    drag(canvas, [(100, 100), (100, 100)])
+    assert canvas.strokes == [] and "single click" in canvas.status
+    mouse(canvas, "button_press_event", 400, 100)  # right of the pad, over the candidate panels
+    mouse(canvas, "button_release_event", 400, 100)
+    assert canvas.strokes == [] and "inside the drawing frame" in canvas.status
+
+
+def test_strokes_leaving_the_frame_are_clipped_to_it():
+    canvas = make_canvas()
+    drag(canvas, [(200, 100), (250, 100), (300, 100), (400, -50)])
+    stroke = canvas.strokes[0]
+    assert stroke.min() >= 0 and stroke.max() <= 255
+    assert stroke[0].max() == pytest.approx(255, abs=1)
+
+
+def test_completer_errors_appear_in_the_status_line():
+    def refuses(strokes, n, temperature, seed):
+        raise QuickDrawError("the drawing is too long for this model")
+
+    canvas = make_canvas(completer=refuses)
+    drag(canvas, LINE)
+    assert canvas.status == "the drawing is too long for this model" and not canvas.completing
+
+
+def test_save_writes_a_png_with_ink_and_colour(tmp_path):
+    out = tmp_path / "canvas.png"
+    canvas = make_canvas(completer=echo_completer, save_path=out)
+    drag(canvas, VEE)
+    canvas.advance()
+    key(canvas, "s")
+    assert "saved" in canvas.status
+    image = matplotlib.image.imread(out)[..., :3]
+    dark = (image.max(axis=2) < 0.2).sum()
+    coloured = (image.max(axis=2) - image.min(axis=2) > 0.4).sum()
+    assert dark > 200 and coloured > 200
+    assert [p.name for p in tmp_path.iterdir()] == ["canvas.png"]
+
+
+def test_quit_closes_the_figure():
+    import matplotlib.pyplot as plt
+
+    plt.switch_backend("agg")
+    fig = plt.figure()
+    canvas = DrawingCanvas(fig, completer=echo_completer)
+    drag(canvas, LINE)
+    key(canvas, "q")
+    assert not plt.fignum_exists(fig.number) and not canvas.completing
+
+
+def test_classify_style_use_without_completer_shows_text():
+    canvas = make_canvas()
+    canvas.on_change = lambda strokes: canvas.set_status(f"{len(strokes)} strokes: cat 90%")
+    drag(canvas, LINE)
+    assert canvas.status == "1 strokes: cat 90%"
+    key(canvas, "r")  # completion keys do nothing without a completer
+    assert canvas.seed == 0 and canvas._panels == []
