@@ -1,5 +1,46 @@
 """``qd complete`` (autocomplete a drawing) and ``qd demo`` (the offline tour)."""
+from __future__ import annotations
+
+import argparse
 
 
 def register(sub) -> None:
     """Add the completion and demo commands to the ``qd`` parser."""
+    p = sub.add_parser(
+        "complete", help="let a trained Sketch-RNN finish a drawing, in a window or from a file",
+        description="Finish a partial drawing with a Sketch-RNN run. With --interactive, draw in a window: "
+        "each time the pen lifts, candidates grow from your strokes (keys: r resample, up/down "
+        "temperature, 1-9 candidates, u undo, c clear, s save a PNG to --out, q quit). Otherwise read "
+        "DRAWING and write a PNG grid (your strokes black, completions coloured).",
+        epilog="example: qd complete runs/cat half_cat.ndjson --n 6 --out done.png",
+    )
+    p.add_argument("rundir", metavar="RUNDIR", help="a Sketch-RNN training run (qd train-rnn)")
+    p.add_argument("drawing", metavar="DRAWING", nargs="?",
+                   help="partial drawing: .ndjson (first line, or --index), stroke-3 .npy, or strokes .json")
+    p.add_argument("--interactive", action="store_true", help="draw in a window and watch it complete")
+    p.add_argument("--n", type=int, default=4, help="number of candidates (default 4; 1-9 in the window)")
+    p.add_argument("--temperature", type=float, default=0.4, help="sampling temperature (default 0.4)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--z", choices=("random", "encode"), default="random",
+                   help="VAE latent: a random draw (default) or the encoded partial drawing")
+    p.add_argument("--index", type=int, default=0, help="which ndjson line to complete (default 0)")
+    p.add_argument("--keep-strokes", type=int, metavar="K", help="keep only the drawing's first K strokes")
+    p.add_argument("--out", default="completion.png", help="PNG to write (default completion.png)")
+    p.add_argument("--out-ndjson", metavar="PATH", help="also write the completed drawings as simplified ndjson")
+    p.set_defaults(func=_complete)
+
+
+def _complete(args: argparse.Namespace) -> int:
+    from quickdraw.errors import QuickDrawError
+    from sketchrnn import complete
+
+    if args.interactive == bool(args.drawing):
+        raise QuickDrawError("give either a DRAWING file or --interactive (not both, not neither)")
+    if args.interactive:
+        complete.complete_interactive(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed,
+                                      z=args.z, out=args.out)
+        return 0
+    print(complete.complete_file(args.rundir, args.drawing, n=args.n, temperature=args.temperature,
+                                 seed=args.seed, z=args.z, index=args.index, keep_strokes=args.keep_strokes,
+                                 out=args.out, out_ndjson=args.out_ndjson))
+    return 0

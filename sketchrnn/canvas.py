@@ -128,14 +128,16 @@ class DrawingCanvas:
         rows = math.ceil(self.n / cols)
         sub = self._grid[0, 1].subgridspec(rows, cols, wspace=0.04, hspace=0.04)
         self._panels = [self.fig.add_subplot(sub[i // cols, i % cols]) for i in range(self.n)]
+        for ax in self._panels:
+            self._frame(ax)
         self._reset_panels()
 
     def _reset_panels(self) -> None:
         self._lines = [[] for _ in range(self.n)]
         self._growth = Growth((0, 0), self.n)
         for ax in self._panels:
-            ax.cla()
-            self._frame(ax)
+            for line in list(ax.lines):
+                line.remove()
             for s in self.strokes:
                 ax.plot(s[0], s[1], color="black", lw=1.5, solid_capstyle="round")
 

@@ -36,7 +36,7 @@ def expected_echo(stroke, n, temperature, seed):
 
 
 def make_canvas(**kwargs):
-    fig = Figure(figsize=(12, 6))
+    fig = Figure(figsize=(12, 6), dpi=40)  # small: every event redraws an Agg figure
     FigureCanvasAgg(fig)
     return DrawingCanvas(fig, **kwargs)
 
