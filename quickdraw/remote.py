@@ -1,0 +1,296 @@
+"""Where the dataset's files live and how their bytes are fetched: URLs, mirrors, Range, retries.
+
+A mirror is the public bucket (the default), another http(s) base URL, a ``file://`` URL, or a
+plain folder laid out like the bucket. ``QD_MIRROR`` sets it for every command.
+
+>>> m = open_mirror()
+>>> m.url("The Eiffel Tower", "simplified")
+'https://storage.googleapis.com/quickdraw_dataset/full/simplified/The%20Eiffel%20Tower.ndjson'
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+import threading
+from pathlib import Path
+from urllib.parse import quote, unquote, urlsplit
+from urllib.request import url2pathname
+
+import requests
+import urllib3
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from .categories import resolve
+from .errors import QuickDrawError
+
+DEFAULT_MIRROR = "https://storage.googleapis.com/quickdraw_dataset/"
+
+# format name -> (folder in the bucket, file suffix)
+LAYOUT = {
+    "simplified": ("full/simplified/", ".ndjson"),
+    "raw": ("full/raw/", ".ndjson"),
+    "binary": ("full/binary/", ".bin"),
+    "bitmap": ("full/numpy_bitmap/", ".npy"),
+    "sketchrnn": ("sketchrnn/", ".npz"),
+}
+
+# Connection errors and 5xx answers are retried by urllib3 with exponential backoff (0, 0.5, 1, 2 s).
+RETRY = Retry(total=4, backoff_factor=0.25, status_forcelist=(500, 502, 503, 504),
+              allowed_methods=("GET", "HEAD"), raise_on_status=False)
+TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes
+CHUNK = 64 * 1024
+BROKEN = (requests.RequestException, urllib3.exceptions.HTTPError)  # a body cut off or stalled
+RESUMES = 5  # times a body cut off mid-way is resumed with Range within one fetch
+
+
+class Cancelled(Exception):
+    """Raised inside a fetch when its ``cancel`` event is set (Ctrl-C in another thread)."""
+
+
+def check_format(fmt: str) -> str:
+    """Return ``fmt`` if it names a bucket format, else raise QuickDrawError listing them."""
+    if fmt not in LAYOUT:
+        raise QuickDrawError(f"unknown format {fmt!r}; choose one of {', '.join(LAYOUT)}")
+    return fmt
+
+
+def file_name(category: str, fmt: str) -> str:
+    """Return the bucket's file name for a category, e.g. ``'The Eiffel Tower.ndjson'``."""
+    return resolve(category) + LAYOUT[check_format(fmt)][1]
+
+
+def url_for(category: str, fmt: str = "simplified", mirror: str | None = None) -> str:
+    """Return the URL of a category's file in ``mirror`` (default ``$QD_MIRROR``, else the bucket)."""
+    return _url(resolve_mirror(mirror), category, fmt)
+
+
+def _url(base: str, category: str, fmt: str) -> str:
+    return base + LAYOUT[check_format(fmt)][0] + quote(file_name(category, fmt))
+
+
+def resolve_mirror(mirror: str | None = None) -> str:
+    """Return the mirror's base URL, ending in ``/``: ``mirror``, else ``$QD_MIRROR``, else the bucket.
+
+    A plain folder becomes a ``file://`` URL; it must exist.
+    """
+    value = str(mirror or os.environ.get("QD_MIRROR") or DEFAULT_MIRROR)
+    if re.match(r"https?://", value, re.I):
+        return value.rstrip("/") + "/"
+    if re.match(r"[a-z][a-z0-9+.-]*://", value, re.I) and not value.lower().startswith("file://"):
+        raise QuickDrawError(f"mirror {value!r} is not an http(s) URL, a file:// URL or a folder")
+    folder = Path(url2pathname(urlsplit(value).path)) if value.lower().startswith("file://") else Path(value)
+    folder = folder.expanduser()
+    if not folder.is_dir():
+        raise QuickDrawError(f"mirror folder {folder} does not exist; point --mirror or QD_MIRROR "
+                             "at a folder laid out like the bucket, or at an http(s) URL")
+    return folder.resolve().as_uri().rstrip("/") + "/"
+
+
+def open_mirror(mirror: str | None = None) -> "HttpMirror | FolderMirror":
+    """Return a reader for the mirror named by ``mirror`` / ``$QD_MIRROR`` / the public bucket."""
+    base = resolve_mirror(mirror)
+    return FolderMirror(base) if base.startswith("file:") else HttpMirror(base)
+
+
+class _Mirror:
+    def __init__(self, base: str):
+        self.base = base
+
+    def url(self, category: str, fmt: str) -> str:
+        """Return the URL of a category's file in this mirror (name URL-quoted)."""
+        return _url(self.base, category, fmt)
+
+
+class FolderMirror(_Mirror):
+    """A local folder laid out like the bucket (given as a folder or a ``file://`` URL)."""
+
+    def _path(self, url: str) -> Path:
+        path = Path(url2pathname(urlsplit(url).path))
+        if not path.is_file():
+            raise QuickDrawError(f"{unquote(url.rsplit('/', 1)[-1])} is not in mirror {self.base} "
+                                 f"(no file {path})")
+        return path
+
+    def size(self, url: str) -> int:
+        """Return the file's size in bytes."""
+        return self._path(url).stat().st_size
+
+    def read_range(self, url: str, start: int, length: int) -> bytes:
+        """Return up to ``length`` bytes of the file from offset ``start`` (fewer at its end)."""
+        with open(self._path(url), "rb") as f:
+            f.seek(start)
+            return f.read(length)
+
+    def fetch(self, url: str, dest: Path, bar=None, cancel: threading.Event | None = None) -> Path:
+        """Copy the whole file to ``dest`` through ``dest.part``; return ``dest``."""
+        src = self._path(url)
+        part = _part(dest)
+        if bar is not None:
+            bar.reset(total=src.stat().st_size)
+        with open(src, "rb") as fin, open(part, "wb") as fout:
+            for block in iter(lambda: fin.read(CHUNK), b""):
+                if cancel is not None and cancel.is_set():
+                    raise Cancelled()
+                fout.write(block)
+                if bar is not None:
+                    bar.update(len(block))
+        os.replace(part, dest)
+        return dest
+
+
+class HttpMirror(_Mirror):
+    """An http(s) mirror read through one requests Session with urllib3 retries."""
+
+    def __init__(self, base: str):
+        super().__init__(base)
+        self.session = requests.Session()
+        self.session.headers["Accept-Encoding"] = "identity"  # byte offsets must be the file's own
+        adapter = HTTPAdapter(max_retries=RETRY)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def _get(self, url: str, start: int = 0, length: int | None = None,
+             method: str = "GET") -> requests.Response:
+        headers = {}
+        if start or length is not None:
+            headers["Range"] = f"bytes={start}-" + ("" if length is None else str(start + length - 1))
+        try:
+            response = self.session.request(method, url, headers=headers, stream=True, timeout=TIMEOUT)
+        except requests.RequestException as err:
+            raise QuickDrawError(f"cannot reach {url} ({_reason(err)}); check the network, or point "
+                                 "--mirror or QD_MIRROR at a reachable mirror") from None
+        if response.status_code == 404:
+            response.close()
+            raise QuickDrawError(f"{unquote(url.rsplit('/', 1)[-1])} is not in mirror {self.base} "
+                                 f"({url} answered 404)")
+        if response.status_code >= 400 and response.status_code != 416:
+            response.close()
+            tries = f" after {RETRY.total + 1} tries" if response.status_code >= 500 else ""
+            raise QuickDrawError(f"mirror answered {response.status_code} {response.reason} for "
+                                 f"{url}{tries}; try again later, or use --mirror or QD_MIRROR")
+        return response
+
+    def size(self, url: str) -> int:
+        """Return the file's size in bytes (a HEAD request)."""
+        with self._get(url, method="HEAD") as r:
+            return int(r.headers["Content-Length"])
+
+    def read_range(self, url: str, start: int, length: int) -> bytes:
+        """Return up to ``length`` bytes of the file from offset ``start`` (fewer at its end).
+
+        Uses an HTTP Range request; if the server ignores Range, the body is read up to the end of
+        the wanted bytes and the connection dropped.
+        """
+        with self._get(url, start, length) as r:
+            if r.status_code == 416:
+                return b""
+            skip = 0 if r.status_code == 206 else start
+            if r.status_code == 206 and _range_start(r) != start:
+                raise QuickDrawError(f"mirror sent the wrong byte range for {url}")
+            out = bytearray()
+            try:
+                for block in _blocks(r):
+                    out += block
+                    if len(out) >= skip + length:
+                        break
+            except BROKEN as err:
+                raise QuickDrawError(f"transfer of {url} broke off ({_reason(err)}); "
+                                     "run again") from None
+            return bytes(out[skip:skip + length])
+
+    def fetch(self, url: str, dest: Path, bar=None, cancel: threading.Event | None = None) -> Path:
+        """Download the whole file to ``dest``; return ``dest``.
+
+        Bytes go to ``dest.part``, which resumes with Range after an interruption; the result is
+        checked against Content-Length and the ``x-goog-hash`` md5, then renamed to ``dest``.
+        """
+        part = _part(dest)
+        have = -1
+        for _ in range(RESUMES):
+            have = part.stat().st_size if part.exists() else 0
+            with self._get(url, have) as r:
+                if r.status_code == 416:  # the .part is already whole or stale: start again
+                    part.unlink()
+                    continue
+                if r.status_code == 206 and _range_start(r) != have:
+                    raise QuickDrawError(f"mirror sent the wrong byte range for {url}")
+                start = have if r.status_code == 206 else 0  # 200: Range ignored, whole body
+                total = _total(r, start)
+                md5 = _md5_header(r)
+                if bar is not None:
+                    bar.reset(total=total)
+                    bar.update(start)
+                try:
+                    with open(part, "ab" if start else "wb") as f:
+                        for block in _blocks(r, cancel):
+                            f.write(block)
+                            if bar is not None:
+                                bar.update(len(block))
+                except BROKEN:
+                    continue  # cut off mid-body: resume from what the .part holds
+            size = part.stat().st_size
+            if total is not None and size < total:
+                continue
+            if total is not None and size > total:
+                part.unlink()
+                raise QuickDrawError(f"{url} sent more bytes than announced; the partial file "
+                                     "was removed, run again")
+            if md5 is not None and _md5_file(part) != md5:
+                part.unlink()
+                raise QuickDrawError(f"{url} failed its md5 check; the partial file was removed, "
+                                     "run again")
+            os.replace(part, dest)
+            return dest
+        raise QuickDrawError(f"download of {url} kept breaking off; {part} keeps the "
+                             f"{max(have, 0)} bytes received and the next run resumes it")
+
+
+def _blocks(r: requests.Response, cancel: threading.Event | None = None):
+    """Yield the body as it arrives, at most CHUNK bytes at a time; bytes before a cut are kept."""
+    while block := r.raw.read1(CHUNK):
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
+        yield block
+
+
+def _part(dest: Path) -> Path:
+    return dest.with_name(dest.name + ".part")
+
+
+def _range_start(r: requests.Response) -> int | None:
+    m = re.match(r"bytes (\d+)-", r.headers.get("Content-Range", ""))
+    return int(m.group(1)) if m else None
+
+
+def _total(r: requests.Response, start: int) -> int | None:
+    length = r.headers.get("Content-Length")
+    return start + int(length) if length is not None else None
+
+
+def _md5_header(r: requests.Response) -> str | None:
+    """Return the base64 md5 from ``x-goog-hash`` (several values may be comma-joined)."""
+    m = re.search(r"md5=([A-Za-z0-9+/=]+)", r.headers.get("x-goog-hash", ""))
+    return m.group(1) if m else None
+
+
+def _md5_file(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return base64.b64encode(digest.digest()).decode()
+
+
+def _reason(err: Exception) -> str:
+    """A short, one-line cause for a requests error, e.g. ``[Errno 111] Connection refused``."""
+    text = str(err)
+    m = re.search(r"\[Errno -?\d+\][^'\")\]]*", text)
+    if m:
+        return m.group(0).strip()
+    for needle in ("Read timed out", "timed out", "too many", "Connection aborted", "Connection broken"):
+        if needle in text:
+            return needle.lower()
+    return type(err).__name__
