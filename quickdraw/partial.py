@@ -93,6 +93,9 @@ class RecordPrefix:
             if bar is not None:
                 bar.total = max(self.fetched, round(self._average(n, end) * (self.records + k)))
                 bar.update(len(data))
+        if bar is not None:
+            bar.total = bar.n
+            bar.refresh()
         if self.eof and n < k and self.buf[end:].strip():
             raise QuickDrawError(f"{self.url} ends in the middle of a drawing (a truncated file?)")
         out = bytes(self.buf[:end])

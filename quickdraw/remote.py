@@ -37,8 +37,8 @@ LAYOUT = {
     "sketchrnn": ("sketchrnn/", ".npz"),
 }
 
-# Connection errors and 5xx answers are retried by urllib3 with exponential backoff (0, 0.5, 1, 2 s).
-RETRY = Retry(total=4, backoff_factor=0.25, status_forcelist=(500, 502, 503, 504),
+# Connection errors, 429 and 5xx answers are retried by urllib3 with backoff (0, 0.5, 1, 2 s).
+RETRY = Retry(total=4, backoff_factor=0.25, status_forcelist=(429, 500, 502, 503, 504),
               allowed_methods=("GET", "HEAD"), raise_on_status=False)
 TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes
 CHUNK = 64 * 1024
@@ -168,7 +168,8 @@ class HttpMirror(_Mirror):
                                  f"({url} answered 404)")
         if response.status_code >= 400 and response.status_code != 416:
             response.close()
-            tries = f" after {RETRY.total + 1} tries" if response.status_code >= 500 else ""
+            retried = response.status_code in RETRY.status_forcelist
+            tries = f" after {RETRY.total + 1} tries" if retried else ""
             raise QuickDrawError(f"mirror answered {response.status_code} {response.reason} for "
                                  f"{url}{tries}; try again later, or use --mirror or QD_MIRROR")
         return response

@@ -51,13 +51,18 @@ class Faults:
 
 @dataclass
 class Request:
-    """One request as the server saw it: path, Range header, status, and body bytes sent."""
+    """One request as the server saw it: path, Range header, status, body bytes sent, and when.
+
+    ``began`` and ``ended`` are ``time.monotonic()`` readings (``ended`` is None until done).
+    """
 
     method: str
     path: str
     range: str | None
     status: int
     sent: int = 0
+    began: float = field(default_factory=time.monotonic)
+    ended: float | None = None
 
 
 @dataclass
@@ -177,6 +182,7 @@ def _handler(server: Server):
             self.end_headers()
             if body:
                 self._send_body(path, first, last - first + 1, req)
+            req.ended = time.monotonic()
 
         def _send_body(self, path: Path, first: int, length: int, req: Request) -> None:
             faults = server.faults

@@ -85,6 +85,15 @@ def test_whole_files_go_to_the_cache_and_are_fetched_once(http_mirror, mirror, t
     assert not list(tmp_path.rglob("*.part"))
 
 
+def test_categories_download_at_the_same_time(http_mirror, mirror, tmp_path):
+    http_mirror.faults.delay, http_mirror.faults.chunk = 0.1, 1024  # 0.3 s a file
+    names = ["apple", "anvil", "axe"]
+    got = download(names, format="binary", out=tmp_path, mirror=http_mirror.url, quiet=True)
+    assert [f.path.read_bytes() for f in got] == [(mirror / f"full/binary/{n}.bin").read_bytes() for n in names]
+    log = http_mirror.requests()
+    assert len(log) == 3 and max(r.began for r in log) < min(r.ended for r in log)
+
+
 def test_whole_files_with_out_and_a_resumed_part(http_mirror, mirror, tmp_path):
     whole = (mirror / "full/simplified/mouth.ndjson").read_bytes()
     (tmp_path / "mouth.ndjson.part").write_bytes(whole[:100_000])
