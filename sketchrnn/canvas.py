@@ -350,8 +350,8 @@ class DrawingCanvas:
     def replay(self, script: dict):
         """Yield while replaying ``{"strokes": [[[xs], [ys]], ...], "keys": [...]}`` as real events.
 
-        Each stroke is a press, motions and a release at frame coordinates; after each stroke the
-        replay waits until completions finish. Used by the window test through $QD_CANVAS_SCRIPT.
+        Each stroke is a press, motions and a release at frame coordinates; after each stroke and
+        key the replay waits until completions finish. Used by the window test through $QD_CANVAS_SCRIPT.
         """
         from matplotlib.backend_bases import KeyEvent, MouseEvent
 
@@ -366,3 +366,5 @@ class DrawingCanvas:
         for key in script.get("keys", []):
             KeyEvent("key_press_event", self.fig.canvas, key)._process()
             yield True
+            while self.completing:
+                yield True

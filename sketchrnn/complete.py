@@ -89,9 +89,14 @@ def _read_json(path: Path) -> list[np.ndarray]:
 
 
 def prepare(strokes) -> list[np.ndarray]:
-    """Check a partial drawing and simplify each stroke as the dataset was; return the strokes.
+    """Check a partial drawing (``check_partial``) and simplify each stroke as the dataset was."""
+    return [np.asarray(s, dtype=np.float64) for s in simplify_partial(check_partial(strokes))]
 
-    Raises ``QuickDrawError`` for an empty drawing, a single click, or one far outside the frame.
+
+def check_partial(strokes) -> list[np.ndarray]:
+    """Return the non-empty strokes as (2, k) float arrays, or raise ``QuickDrawError``.
+
+    Refused: an empty drawing, a single click, a drawing far outside the 0-255 frame.
     """
     strokes = [np.asarray(s, dtype=np.float64)[:2] for s in strokes if np.asarray(s).size]
     if not strokes:
@@ -106,7 +111,7 @@ def prepare(strokes) -> list[np.ndarray]:
             "give coordinates in dataset units, as in the simplified ndjson files")
     if (high - low).max() < 1:
         raise QuickDrawError("the drawing is a single point (a click): draw at least one line")
-    return [np.asarray(s, dtype=np.float64) for s in simplify_partial(strokes)]
+    return strokes
 
 
 class Growth:
@@ -216,3 +221,65 @@ def _write_atomic(path, write) -> Path:
         tmp.unlink(missing_ok=True)
         raise QuickDrawError(f"cannot write {path}: {err.strerror or err}") from None
     return path
+
+
+def check_run(run_dir) -> dict:
+    """Return ``run.json`` of a Sketch-RNN run folder, or raise ``QuickDrawError`` naming what it is instead."""
+    run_dir = Path(run_dir)
+    info_path = run_dir / "run.json"
+    if not info_path.is_file():
+        raise QuickDrawError(f"{run_dir} is not a training run (no run.json); train one with `qd train-rnn`")
+    try:
+        info = json.loads(info_path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise QuickDrawError(f"{info_path} is unreadable ({err})") from None
+    kind = info.get("kind")
+    if kind != "sketchrnn":
+        what = "a CNN run" if kind == "cnn" else f"a run of kind {kind!r}"
+        raise QuickDrawError(f"{run_dir} holds {what}; completion needs a Sketch-RNN run from `qd train-rnn`")
+    return info
+
+
+def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
+                  index: int = 0, keep_strokes: int | None = None, out="completion.png", out_ndjson=None) -> str:
+    """Complete the drawing in file ``drawing`` with the run's model; write a PNG grid (and ndjson).
+
+    Returns a one-line summary of what was written.
+    """
+    check_run(run_dir)
+    if not 1 <= n <= 64:
+        raise QuickDrawError(f"--n must be between 1 and 64, not {n}")
+    strokes = prepare(read_partial(drawing, index=index, keep_strokes=keep_strokes))
+    completer = load_completer(run_dir, z=z)
+    completions = grow(completer, strokes, n, temperature, seed)
+    title = (f"{Path(drawing).name}: {len(strokes)} strokes given (black), {n} completions "
+             f"(temperature {temperature:g}, seed {seed}, z {z}) by {Path(run_dir).name}")
+    if completer.synthetic:
+        title = "SYNTHETIC training data - " + title
+    write_grid(strokes, completions, out, title=title)
+    written = [str(out)]
+    if out_ndjson:
+        write_ndjson(completed_drawings(strokes, completions, word=completer.word), out_ndjson)
+        written.append(str(out_ndjson))
+    return f"completed {n} candidates from {len(strokes)} strokes: wrote {', '.join(written)}"
+
+
+def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
+                         out="completion.png") -> None:
+    """Open the drawing window with the run's model as completer; ``s`` saves the window to ``out``."""
+    from sketchrnn.canvas import DrawingCanvas, window_figure
+
+    check_run(run_dir)
+    if not 1 <= n <= 9:
+        raise QuickDrawError(f"in the window --n must be between 1 and 9, not {n}")
+    hint = f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {out}"
+    fig = window_figure(f"qd complete {Path(run_dir).name}", hint)
+    completer = load_completer(run_dir, z=z)
+
+    def conditioned(strokes, n, temperature, seed):
+        return completer(check_partial(strokes), n, temperature, seed)  # the canvas has simplified them
+
+    canvas = DrawingCanvas(fig, completer=conditioned, n=n, temperature=temperature, seed=seed, save_path=out)
+    if completer.synthetic:
+        canvas.pad.set_title("draw here (model trained on SYNTHETIC doodles)", fontsize=10)
+    canvas.show()
