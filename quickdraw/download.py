@@ -64,8 +64,11 @@ def download(categories: Iterable[str], format: str = "simplified", count: int |
     folder = cache.ensure_folder(out) if out is not None else None
 
     def one(name: str, cancel: threading.Event) -> Fetched:
-        with progress.bar(name, quiet=quiet) as bar:
-            return _one(remote.open_mirror(base), name, fmt, count, folder, cache_dir, bar, cancel)
+        try:
+            with progress.bar(name, quiet=quiet) as bar:
+                return _one(remote.open_mirror(base), name, fmt, count, folder, cache_dir, bar, cancel)
+        except OSError as err:  # transfer errors are QuickDrawErrors already: this is the disk
+            raise QuickDrawError(f"cannot write {err.filename or 'the file'} ({err.strerror or err})") from None
 
     return _in_parallel(names, one)
 

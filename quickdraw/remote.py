@@ -39,7 +39,7 @@ LAYOUT = {
 
 # Connection errors, 429 and 5xx answers are retried by urllib3 with backoff (0, 0.5, 1, 2 s).
 RETRY = Retry(total=4, backoff_factor=0.25, status_forcelist=(429, 500, 502, 503, 504),
-              allowed_methods=("GET", "HEAD"), raise_on_status=False)
+              allowed_methods=("GET",), raise_on_status=False)
 TIMEOUT = (10, 60)  # seconds to connect, seconds between bytes
 CHUNK = 64 * 1024
 BROKEN = (requests.RequestException, urllib3.exceptions.HTTPError)  # a body cut off or stalled
@@ -114,10 +114,6 @@ class FolderMirror(_Mirror):
                                  f"(no file {path})")
         return path
 
-    def size(self, url: str) -> int:
-        """Return the file's size in bytes."""
-        return self._path(url).stat().st_size
-
     def read_range(self, url: str, start: int, length: int) -> bytes:
         """Return up to ``length`` bytes of the file from offset ``start`` (fewer at its end)."""
         with open(self._path(url), "rb") as f:
@@ -152,13 +148,12 @@ class HttpMirror(_Mirror):
         self.session.mount("http://", adapter)
         self.session.mount("https://", adapter)
 
-    def _get(self, url: str, start: int = 0, length: int | None = None,
-             method: str = "GET") -> requests.Response:
+    def _get(self, url: str, start: int = 0, length: int | None = None) -> requests.Response:
         headers = {}
         if start or length is not None:
             headers["Range"] = f"bytes={start}-" + ("" if length is None else str(start + length - 1))
         try:
-            response = self.session.request(method, url, headers=headers, stream=True, timeout=TIMEOUT)
+            response = self.session.get(url, headers=headers, stream=True, timeout=TIMEOUT)
         except requests.RequestException as err:
             raise QuickDrawError(f"cannot reach {url} ({_reason(err)}); check the network, or point "
                                  "--mirror or QD_MIRROR at a reachable mirror") from None
@@ -173,11 +168,6 @@ class HttpMirror(_Mirror):
             raise QuickDrawError(f"mirror answered {response.status_code} {response.reason} for "
                                  f"{url}{tries}; try again later, or use --mirror or QD_MIRROR")
         return response
-
-    def size(self, url: str) -> int:
-        """Return the file's size in bytes (a HEAD request)."""
-        with self._get(url, method="HEAD") as r:
-            return int(r.headers["Content-Length"])
 
     def read_range(self, url: str, start: int, length: int) -> bytes:
         """Return up to ``length`` bytes of the file from offset ``start`` (fewer at its end).

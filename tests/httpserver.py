@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -210,12 +211,20 @@ def _handler(server: Server):
     return Handler
 
 
+class _Quiet(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        """Stay silent when a client hangs up (partial fetches do, on purpose); report the rest."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def serve(root: Path):
     """Serve ``root`` on 127.0.0.1 at a free port; yield the ``Server``."""
     server = Server(url="", root=Path(root).resolve())
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(server))
-    httpd.daemon_threads = True
+    httpd = _Quiet(("127.0.0.1", 0), _handler(server))
     server.url = f"http://127.0.0.1:{httpd.server_address[1]}/"
     thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
     thread.start()
