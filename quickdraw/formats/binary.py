@@ -1,0 +1,188 @@
+"""The packed binary format (``full/binary/*.bin``), little-endian, one record per drawing.
+
+Record: key_id uint64, countrycode 2 ASCII chars, recognized uint8, timestamp uint32 (unix
+seconds), n_strokes uint16, then per stroke n_points uint16, x uint8 * n, y uint8 * n. The file
+has no word; ``read`` takes it from the caller (the file name). Reading walks record and stroke
+headers in a tight loop and gathers every coordinate of a chunk with one numpy index.
+
+>>> import io
+>>> from quickdraw.drawing import Drawing
+>>> buf = io.BytesIO()
+>>> write([Drawing([[[0, 255], [7, 9]]], key_id="42", countrycode="FR")], buf)
+1
+>>> t = next(read(io.BytesIO(buf.getvalue()), word="line"))
+>>> t[0].key_id, t[0].word, t.points.tolist()
+('42', 'line', [[0, 7], [255, 9]])
+"""
+from __future__ import annotations
+
+from typing import BinaryIO, Iterator
+
+import numpy as np
+
+from ..errors import QuickDrawError
+from ..table import DrawingTable, as_tables, ranges
+
+CHUNK = 64 * 1024
+HEADER = np.dtype([("key_id", "<u8"), ("countrycode", "S2"), ("recognized", "u1"),
+                   ("timestamp", "<u4"), ("n_strokes", "<u2")])  # 17 bytes, packed
+
+
+def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
+    """Yield ``DrawingTable`` chunks of the records in a binary stream, 64 KiB at a time.
+
+    ``word`` fills the word column (the format does not store it). Taking the first N
+    drawings consumes at most 64 KiB past them. Raises QuickDrawError when the stream ends
+    inside a record (a truncated file).
+    """
+    pending = b""
+    count = 0
+    while True:
+        data = stream.read(CHUNK)
+        if not data:
+            break
+        pending += data
+        table, used = parse_records(pending, word)
+        pending = pending[used:]
+        count += len(table)
+        if len(table):
+            yield table
+    if pending:
+        raise QuickDrawError(f"truncated binary data: the stream ends inside drawing {count + 1} "
+                             f"({len(pending)} bytes after {count} complete drawings)")
+
+
+def parse_records(buf: bytes, word: str | None = None) -> tuple[DrawingTable, int]:
+    """Parse the complete records at the start of ``buf``; return (table, bytes used)."""
+    size = len(buf)
+    records: list[int] = []
+    strokes: list[int] = []
+    add_stroke = strokes.append
+    p = 0
+    while p + 17 <= size:
+        q = p + 17
+        first = len(strokes)
+        for _ in range(buf[p + 15] | buf[p + 16] << 8):
+            if q + 2 > size:
+                q = size + 1
+                break
+            add_stroke(q)
+            q += 2 + 2 * (buf[q] | buf[q + 1] << 8)
+        if q > size:
+            del strokes[first:]
+            break
+        records.append(p)
+        p = q
+    return _table(np.frombuffer(buf, dtype=np.uint8), records, strokes, word), p
+
+
+def _table(a: np.ndarray, records: list[int], strokes: list[int], word) -> DrawingTable:
+    rec = np.array(records, dtype=np.int64)
+    head = a[rec[:, None] + np.arange(HEADER.itemsize)].view(HEADER)[:, 0]
+    at = np.array(strokes, dtype=np.int64)
+    n = a[at].astype(np.int64) | a[at + 1].astype(np.int64) << 8
+    xs = ranges(at + 2, n)
+    points = np.stack([a[xs], a[xs + np.repeat(n, n)]], axis=1)
+    stroke_offsets = np.zeros(len(at) + 1, dtype=np.int64)
+    np.cumsum(n, out=stroke_offsets[1:])
+    drawing_offsets = np.zeros(len(rec) + 1, dtype=np.int64)
+    np.cumsum(head["n_strokes"], out=drawing_offsets[1:])
+    keys = head["key_id"]
+    return DrawingTable(
+        points, stroke_offsets, drawing_offsets,
+        word=np.full(len(rec), word or "", dtype=object).astype(str),
+        key_id=np.where(keys == 0, "", keys.astype(str)),
+        countrycode=head["countrycode"].astype(str),
+        timestamp=_timestamp_text(head["timestamp"]),
+        recognized=head["recognized"] != 0)
+
+
+def _timestamp_text(seconds: np.ndarray) -> np.ndarray:
+    """Unix seconds -> '2017-03-20 16:17:04 UTC' (0 -> '', the format's "unknown")."""
+    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
+    text = np.strings.add(np.strings.replace(text, "T", " "), " UTC")
+    return np.where(seconds == 0, "", text)
+
+
+def _timestamp_seconds(text: np.ndarray) -> np.ndarray:
+    """'2017-03-20 16:17:04.04861 UTC' -> unix seconds (fraction dropped; '' -> 0)."""
+    text = np.asarray(text, dtype=str)
+    known = text != ""
+    plain = np.strings.strip(np.strings.replace(text[known], " UTC", ""))
+    try:
+        stamps = plain.astype("datetime64[s]").astype(np.int64)
+    except ValueError:
+        raise QuickDrawError("a timestamp is not of the form '2017-03-20 16:17:04.04861 UTC'; "
+                             "the binary format needs it") from None
+    if len(stamps) and (stamps.min() < 0 or stamps.max() >= 2 ** 32):
+        raise QuickDrawError("a timestamp lies outside 1970-2106, which the binary format holds")
+    out = np.zeros(len(text), dtype=np.int64)
+    out[known] = stamps
+    return out
+
+
+def _key_ids(text: np.ndarray) -> np.ndarray:
+    text = np.asarray(text, dtype=str)
+    if not np.all(np.strings.isdigit(text) | (text == "")) or np.any(np.strings.str_len(text) > 20):
+        raise QuickDrawError("key_id must be a number up to 20 digits for the binary format")
+    try:
+        return np.array([int(k) if k else 0 for k in text.tolist()], dtype=np.uint64)
+    except OverflowError:
+        raise QuickDrawError("key_id must fit in 64 bits for the binary format") from None
+
+
+def format_records(table: DrawingTable) -> bytes:
+    """Return the binary records of all drawings of ``table``.
+
+    Raises QuickDrawError for drawings the format cannot hold: raw (x, y, t) strokes,
+    coordinates outside 0-255 or not whole, more than 65535 strokes or points per stroke,
+    country codes longer than 2 characters.
+    """
+    if table.channels != 2:
+        raise QuickDrawError("the binary format holds simplified (x, y) strokes, not raw (x, y, t) "
+                             "ones; simplify the drawings first")
+    points = table.points
+    if len(points) and (points.min() < 0 or points.max() > 255
+                        or (points.dtype.kind == "f" and np.any(points != np.round(points)))):
+        raise QuickDrawError("the binary format holds whole coordinates 0-255; these drawings are "
+                             "not simplified")
+    n = np.diff(table.stroke_offsets)
+    counts = table.num_strokes
+    if (len(n) and n.max() > 65535) or (len(counts) and counts.max() > 65535):
+        raise QuickDrawError("the binary format holds at most 65535 strokes per drawing and "
+                             "65535 points per stroke")
+    try:
+        codes = np.strings.encode(table.countrycode, "ascii")
+    except UnicodeEncodeError:
+        codes = None
+    if codes is None or np.any(np.strings.str_len(codes) > 2):
+        raise QuickDrawError("the binary format holds country codes of at most 2 ASCII letters")
+    head = np.zeros(len(table), dtype=HEADER)
+    head["key_id"] = _key_ids(table.key_id)
+    head["countrycode"] = codes
+    head["recognized"] = table.recognized
+    head["timestamp"] = _timestamp_seconds(table.timestamp)
+    head["n_strokes"] = counts
+
+    # Byte offset of each record and stroke: 17 per record plus 2 + 2n per stroke before it.
+    stroke_bytes = np.zeros(len(n) + 1, dtype=np.int64)
+    np.cumsum(2 + 2 * n, out=stroke_bytes[1:])
+    rec = 17 * np.arange(len(table)) + stroke_bytes[table.drawing_offsets[:-1]]
+    owner = np.repeat(np.arange(len(table)), counts)
+    at = 17 * (owner + 1) + stroke_bytes[:-1]
+    out = np.zeros(17 * len(table) + int(stroke_bytes[-1]), dtype=np.uint8)
+    out[rec[:, None] + np.arange(17)] = head.view(np.uint8).reshape(-1, 17)
+    out[at], out[at + 1] = n & 255, n >> 8
+    xs = ranges(at + 2, n)
+    out[xs] = points[:, 0]
+    out[xs + np.repeat(n, n)] = points[:, 1]
+    return out.tobytes()
+
+
+def write(tables_or_drawings, stream: BinaryIO) -> int:
+    """Write drawings as binary records; return the number written (see ``format_records``)."""
+    count = 0
+    for table in as_tables(tables_or_drawings):
+        stream.write(format_records(table))
+        count += len(table)
+    return count
