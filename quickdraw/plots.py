@@ -22,7 +22,7 @@ from .errors import QuickDrawError
 _STROKE_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
                   "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")
 _SHEET_COLUMNS = 16
-_GIF_MAX_FRAMES = 90
+_GIF_FRAMES = 48  # drawing frames, before the finished grid holds
 
 
 def sketch_grid(drawings, out=None, titles=None, ncols=None, label=None, colors="strokes"):
@@ -57,10 +57,10 @@ def sketch_grid(drawings, out=None, titles=None, ncols=None, label=None, colors=
 
 
 def animate(drawings, out_gif, fps: float = 12):
-    """Write an animated GIF that draws each sketch point by point, in the order it was drawn.
+    """Write an animated GIF that draws each sketch stroke by stroke, in the order it was drawn.
 
-    All sketches in the grid start together and finish on the same frame, then the finished
-    grid holds for a second. Returns the path written.
+    The pen moves at an even pace along the ink; all sketches in the grid start together and
+    finish on the same frame, then the finished grid holds for a second. Returns the path written.
 
     >>> animate(generate("house", 4), "houses.gif")  # doctest: +SKIP
     PosixPath('houses.gif')
@@ -75,30 +75,48 @@ def animate(drawings, out_gif, fps: float = 12):
 
     fig, axes = _grid(len(drawings), None, cell=1.6, window=False)
     ink = _ink("strokes")
-    lines = []
+    pens = []
     for ax, d in zip(axes, drawings):
         _frame(ax, d)
         ax.set_xlabel(d.word, fontsize=9)
-        lines.append([(_stroke_line(ax, stroke, ink(s)), np.asarray(stroke, float)) for s, stroke in enumerate(d.strokes)])
-    frames = min(max(d.num_points for d in drawings), _GIF_MAX_FRAMES)
+        pens.append(_Pen(d.strokes, [_stroke_line(ax, s, ink(i)) for i, s in enumerate(d.strokes)]))
     hold = max(1, round(fps))
-
-    def show(progress: float) -> None:
-        for d, strokes in zip(drawings, lines):
-            left = math.ceil(progress * d.num_points)
-            for line, stroke in strokes:
-                k = min(left, stroke.shape[1])
-                line.set_data(stroke[0, :k], stroke[1, :k])
-                left -= k
 
     def write(tmp):
         writer = PillowWriter(fps=fps)
         with writer.saving(fig, tmp, dpi=80):
-            for f in range(frames + 1 + hold):
-                show(min(f, frames) / frames)
+            for f in range(_GIF_FRAMES + 1 + hold):
+                for pen in pens:
+                    pen.show(min(f, _GIF_FRAMES) / _GIF_FRAMES)
                 writer.grab_frame()
 
     return _write(out_gif, ".gif", write)
+
+
+class _Pen:
+    """Shows the first part of a drawing's ink, measured along its strokes (pen-up moves are free)."""
+
+    def __init__(self, strokes, lines):
+        self.strokes = [np.asarray(s, float)[:2] for s in strokes]
+        self.lines = lines
+        steps = [np.hypot(*np.diff(s, axis=1)) for s in self.strokes]
+        starts = np.cumsum([0.0] + [st.sum() for st in steps])
+        self.along = [start + np.concatenate([[0.0], np.cumsum(st)]) for start, st in zip(starts, steps)]
+        self.total = starts[-1]
+
+    def show(self, progress: float) -> None:
+        """Draw ``progress`` (0 to 1) of the ink; nothing at 0, everything at 1."""
+        reach = progress * self.total
+        for line, xy, along in zip(self.lines, self.strokes, self.along):
+            if progress >= 1 or (progress > 0 and reach >= along[-1]):
+                line.set_data(xy[0], xy[1])
+            elif reach <= along[0]:
+                line.set_data([], [])
+            else:
+                k = int(np.searchsorted(along, reach, side="right"))
+                frac = (reach - along[k - 1]) / (along[k] - along[k - 1])
+                tip = xy[:, k - 1] + frac * (xy[:, k] - xy[:, k - 1])
+                line.set_data(np.append(xy[0, :k], tip[0]), np.append(xy[1, :k], tip[1]))
 
 
 def contact_sheet(bitmaps, labels, class_names, out):
