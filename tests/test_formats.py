@@ -202,6 +202,18 @@ def test_binary_streams_and_detects_truncation(mirror, tmp_path):
         list(read_path(path))
 
 
+def test_binary_keeps_unknown_key_and_time_as_empty():
+    ds = sample_drawings()
+    ds[0].timestamp = "2017-03-20 16:17:04.04861 UTC"
+    buf = io.BytesIO()
+    binary.write(ds, buf)
+    back = one(binary.read(io.BytesIO(buf.getvalue()), word="w"))
+    assert back[0].timestamp == "2017-03-20 16:17:04 UTC" and back[1].timestamp == ""
+    assert [d.key_id for d in back] == ["1", "2", "3"]
+    assert [d.recognized for d in back] == [True, False, True]
+    assert [len(d.strokes) for d in back] == [2, 0, 1]
+
+
 def test_binary_refuses_what_it_cannot_hold():
     raw = Drawing([np.array([[0.5, 1], [2, 3], [0, 10]])])
     with pytest.raises(QuickDrawError, match="raw"):

@@ -108,6 +108,9 @@ def _timestamp_seconds(text: np.ndarray) -> np.ndarray:
     """'2017-03-20 16:17:04.04861 UTC' -> unix seconds (fraction dropped; '' -> 0)."""
     text = np.asarray(text, dtype=str)
     known = text != ""
+    out = np.zeros(len(text), dtype=np.int64)
+    if not known.any():
+        return out
     plain = np.strings.strip(np.strings.replace(text[known], " UTC", ""))
     try:
         stamps = plain.astype("datetime64[s]").astype(np.int64)
@@ -116,7 +119,6 @@ def _timestamp_seconds(text: np.ndarray) -> np.ndarray:
                              "the binary format needs it") from None
     if len(stamps) and (stamps.min() < 0 or stamps.max() >= 2 ** 32):
         raise QuickDrawError("a timestamp lies outside 1970-2106, which the binary format holds")
-    out = np.zeros(len(text), dtype=np.int64)
     out[known] = stamps
     return out
 

@@ -13,7 +13,7 @@ rebuilds numpy arrays and nothing else; a file asking for anything more is refus
 >>> buf = io.BytesIO()
 >>> write({"train": [Drawing([[[5, 8], [1, 1]]])]}, buf)
 1
->>> read_splits(buf)["train"].points.tolist()
+>>> read_splits(io.BytesIO(buf.getvalue()))["train"].points.tolist()
 [[5, 1], [8, 1]]
 """
 from __future__ import annotations
