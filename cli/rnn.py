@@ -1,5 +1,91 @@
 """Commands of Sketch-RNN: ``qd train-rnn``, ``qd generate``, ``qd reconstruct``, ``qd interpolate``."""
+from __future__ import annotations
 
 
 def register(sub) -> None:
     """Add the Sketch-RNN commands to the ``qd`` parser."""
+    p = sub.add_parser("train-rnn", help="train a Sketch-RNN on one class or several",
+                       epilog="example: qd train-rnn homework/ --category cat --out runs/cat")
+    p.add_argument("source", metavar="SOURCE", help="a dataset folder (qd build) or a sketchrnn .npz")
+    p.add_argument("--out", required=True, metavar="RUNDIR", help="run folder for the model, curves and samples")
+    p.add_argument("--category", nargs="+", metavar="NAME", help="classes of a dataset folder to train on (default all)")
+    p.add_argument("--mode", choices=("vae", "decoder"), help="vae (default) or decoder (unconditional)")
+    p.add_argument("--steps", type=int, default=10_000, help="train until this step (default 10000)")
+    p.add_argument("--batch-size", type=int, metavar="B", help="sketches per step (default 100)")
+    p.add_argument("--hparams", default="", metavar="K=V,...", help="override hyperparameters, e.g. dec_rnn_size=256")
+    p.add_argument("--resume", action="store_true", help="continue the run in RUNDIR from its checkpoint")
+    p.add_argument("--seed", type=int, help="random seed (default 0; a resumed run keeps its own)")
+    p.set_defaults(func=run_train)
+
+    p = sub.add_parser("generate", help="draw new sketches with a trained Sketch-RNN")
+    p.add_argument("rundir", metavar="RUNDIR")
+    p.add_argument("--n", type=int, default=16, help="how many sketches (default 16)")
+    p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature (default 0.5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", default="generated.png", metavar="FILE", help="a .png grid or .ndjson drawings")
+    p.set_defaults(func=run_generate)
+
+    p = sub.add_parser("reconstruct", help="encode sketches and decode them again, side by side")
+    p.add_argument("rundir", metavar="RUNDIR")
+    p.add_argument("source", metavar="SOURCE", help="a dataset folder or sketchrnn .npz (its test split)")
+    p.add_argument("--n", type=int, default=8, help="how many sketches (default 8)")
+    p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature (default 0.5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", default="reconstruct.png", metavar="FILE.png")
+    p.set_defaults(func=run_reconstruct)
+
+    p = sub.add_parser("interpolate", help="decode a path through latent space between two sketches",
+                       epilog="A and B are PATH or PATH:N: the N-th sketch (default 0) of a .npz or dataset "
+                              "folder's test split, or the N-th drawing of an .ndjson file")
+    p.add_argument("rundir", metavar="RUNDIR")
+    p.add_argument("a", metavar="A")
+    p.add_argument("b", metavar="B")
+    p.add_argument("--steps", type=int, default=8, help="sketches along the path, ends included (default 8)")
+    p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature (default 0.5)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--out", default="interpolate.png", metavar="FILE.png")
+    p.set_defaults(func=run_interpolate)
+
+
+def run_train(args) -> int:
+    """Train and print where the run went; 130 after Ctrl-C (the checkpoint is saved)."""
+    from sketchrnn.train import train
+
+    s = train(args.source, args.out, categories=args.category, mode=args.mode, steps=args.steps,
+              batch_size=args.batch_size, hparams=args.hparams, resume=args.resume, seed=args.seed, log=print)
+    dropped = sum(s["dropped"].values())
+    if dropped:
+        print(f"dropped {dropped} sketches longer than max_seq_len ({s['dropped']})")
+    if s["interrupted"]:
+        print(f"interrupted at step {s['step']}; checkpoint saved in {s['out']} (continue with --resume)")
+        return 130
+    valid = s["valid"]
+    print(f"trained to step {s['step']} ({s['steps_per_s']:.2f} steps/s): valid Lr {valid['recon']:.4f}, "
+          f"KL {valid['kl']:.4f}; run in {s['out']}" + (" (SYNTHETIC data)" if s["synthetic"] else ""))
+    return 0
+
+
+def run_generate(args) -> int:
+    """Sample sketches and write them."""
+    from sketchrnn.sample import generate
+
+    print(generate(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed, out=args.out))
+    return 0
+
+
+def run_reconstruct(args) -> int:
+    """Write inputs beside their reconstructions."""
+    from sketchrnn.sample import reconstruct
+
+    print(reconstruct(args.rundir, args.source, n=args.n, temperature=args.temperature, seed=args.seed,
+                      out=args.out))
+    return 0
+
+
+def run_interpolate(args) -> int:
+    """Write the interpolation strip."""
+    from sketchrnn.sample import interpolate
+
+    print(interpolate(args.rundir, args.a, args.b, steps=args.steps, temperature=args.temperature,
+                      seed=args.seed, out=args.out))
+    return 0

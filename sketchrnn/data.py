@@ -1,0 +1,202 @@
+"""Sketch-RNN training data: stroke-3 splits from a ``.npz`` or a dataset folder, augmentation, batches.
+
+Training batches are bucketed by length: each epoch is shuffled, cut into chunks, each chunk sorted
+by length and sliced into batches, and the batches shuffled; a batch is padded only to its own
+longest sketch (plus one end-of-sketch row). Losses still divide by ``max_seq_len`` as Magenta's do,
+so numbers compare with the paper while the work per step follows the real lengths.
+
+>>> data = load_source("../shared/quickdraw/sketchrnn/eye.npz", max_seq_len=250)  # doctest: +SKIP
+>>> batches = TrainBatches(data.splits["train"], data.scale, batch_size=100, seed=0)  # doctest: +SKIP
+>>> batches.batch(step=0).shape  # doctest: +SKIP
+(100, 61, 5)
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from quickdraw.categories import resolve, resolve_all
+from quickdraw.errors import QuickDrawError
+from quickdraw.strokes import filter_max_len, pad_batch, scale_factor
+
+SPLITS = ("train", "valid", "test")
+CHUNK_BATCHES = 20  # batches per sorted chunk: bigger means tighter buckets, less mixing
+
+
+@dataclass
+class SketchData:
+    """Stroke-3 sequences per split with what training needs to know about them.
+
+    ``scale`` is the standard deviation of the training offsets (Sketch-RNN's scale factor);
+    ``dropped`` counts the sequences longer than ``max_seq_len`` left out of each split.
+    """
+
+    splits: dict
+    classes: list
+    scale: float
+    synthetic: bool = False
+    dropped: dict = field(default_factory=dict)
+    source: str = ""
+
+
+def load_source(source, categories=None, max_seq_len: int = 250, splits=SPLITS) -> SketchData:
+    """Read ``splits`` of a sketchrnn ``.npz`` or a ``qd build`` dataset folder, keeping ``categories``.
+
+    A ``.npz`` holds one class, named after the file; ``categories``, if given, must name it.
+    Sequences longer than ``max_seq_len`` are dropped (counted in ``dropped``).
+    """
+    path = Path(source)
+    if path.is_dir():
+        raw, classes, synthetic = _from_folder(path, categories, splits)
+    elif path.suffix.lower() == ".npz":
+        raw, classes, synthetic = _from_npz(path, categories, splits)
+    elif not path.exists():
+        raise QuickDrawError(f"{source}: no such file or dataset folder")
+    else:
+        raise QuickDrawError(f"{source} is neither a dataset folder (qd build) nor a sketchrnn .npz")
+    kept, dropped = {}, {}
+    for name, sequences in raw.items():
+        kept[name], dropped[name] = filter_max_len(sequences, max_seq_len)
+    train = kept.get("train")
+    scale = scale_factor(train) if train else 1.0
+    return SketchData(kept, classes, scale, synthetic, dropped, str(source))
+
+
+def _from_npz(path: Path, categories, splits):
+    from quickdraw.formats import sketchrnn as npz_format
+
+    try:
+        with open(path, "rb") as f:
+            arrays = npz_format.load_splits(f)
+    except OSError as err:
+        raise QuickDrawError(f"{path}: cannot read ({err.strerror or err})") from None
+    missing = [s for s in splits if s not in arrays]
+    if missing:
+        raise QuickDrawError(f"{path} has no {', '.join(missing)} split (it holds: "
+                             f"{', '.join(arrays) or 'nothing'}); a sketchrnn .npz has train, valid and test")
+    name = _class_of_file(path)
+    if categories and resolve_all(categories) != [name]:
+        raise QuickDrawError(f"{path} holds only {name!r}; --category picks classes of a dataset folder")
+    return {s: list(arrays[s]) for s in splits}, [name], False
+
+
+def _class_of_file(path: Path) -> str:
+    try:
+        return resolve(path.stem)
+    except QuickDrawError:
+        return path.stem
+
+
+def _from_folder(path: Path, categories, splits):
+    from quickdraw.subset import open_dataset
+
+    ds = open_dataset(path)
+    if not ds.has_strokes:
+        raise QuickDrawError(f"{path} was built from bitmaps and holds no strokes; Sketch-RNN needs "
+                             "a dataset built from --source simplified, binary or raw")
+    classes = ds.classes
+    wanted = list(range(len(classes)))
+    if categories:
+        names = resolve_all(categories)
+        absent = [n for n in names if n not in classes]
+        if absent:
+            raise QuickDrawError(f"{path} has no class {', '.join(absent)} (it holds: {', '.join(classes)})")
+        wanted = [classes.index(n) for n in names]
+    out = {}
+    for s in splits:
+        seqs = ds.strokes3(s)
+        labels = ds.labels(s) if len(wanted) < len(classes) else None
+        out[s] = seqs if labels is None else [q for q, lab in zip(seqs, labels) if lab in wanted]
+    return out, [classes[i] for i in wanted], ds.synthetic
+
+
+def random_scale(s3, rng: np.random.Generator, factor: float) -> np.ndarray:
+    """Scale x and y offsets by independent factors drawn from U(1 - factor, 1 + factor)."""
+    out = np.array(s3, dtype=np.float32)
+    out[:, :2] *= rng.uniform(1 - factor, 1 + factor, size=2).astype(np.float32)
+    return out
+
+
+def drop_points(s3, rng: np.random.Generator, prob: float) -> np.ndarray:
+    """Drop points inside strokes with probability ``prob``; the others keep their positions.
+
+    The first three points and the last point of every stroke are always kept (as in Magenta), so
+    strokes keep their ends and pen states; a dropped point's offset is carried to the next point.
+    """
+    s3 = np.asarray(s3, dtype=np.float32)
+    n = len(s3)
+    if n == 0 or prob <= 0:
+        return s3
+    ends = s3[:, 2] > 0.5
+    starts = np.concatenate([[True], ends[:-1]])
+    stroke_id = np.cumsum(starts) - 1
+    first = np.flatnonzero(starts)
+    position = np.arange(n) - first[stroke_id]
+    droppable = (position >= 3) & ~ends
+    keep = ~(droppable & (rng.random(n) < prob))
+    if keep.all():
+        return s3
+    xy = np.cumsum(s3[:, :2], axis=0)[keep]
+    out = s3[keep].copy()
+    out[1:, :2] = np.diff(xy, axis=0)
+    out[0, :2] = xy[0]
+    return out
+
+
+class TrainBatches:
+    """Length-bucketed, augmented stroke-5 training batches; batch ``step`` depends only on (seed, step).
+
+    So ``--resume`` continues with exactly the batches an uninterrupted run would have seen.
+    """
+
+    def __init__(self, sequences, scale: float, batch_size: int, seed: int, random_scale_factor: float = 0.15,
+                 augment_stroke_prob: float = 0.1):
+        if len(sequences) < batch_size:
+            raise QuickDrawError(f"the training split has {len(sequences)} sketches, fewer than the batch size "
+                                 f"{batch_size}; lower --batch-size or use more data")
+        self.sequences = list(sequences)
+        self.lengths = np.array([len(s) for s in self.sequences])
+        self.scale = scale
+        self.batch_size = batch_size
+        self.seed = seed
+        self.random_scale_factor = random_scale_factor
+        self.augment_stroke_prob = augment_stroke_prob
+        self.per_epoch = len(self.sequences) // batch_size
+        self._epoch = (None, None)
+
+    def indices(self, step: int) -> np.ndarray:
+        """Indices (into ``sequences``) of the sketches in batch ``step``."""
+        epoch, i = divmod(step, self.per_epoch)
+        if self._epoch[0] != epoch:
+            self._epoch = (epoch, self._plan(epoch))
+        return self._epoch[1][i]
+
+    def _plan(self, epoch: int) -> list:
+        rng = np.random.default_rng([self.seed, epoch, 7])
+        order = rng.permutation(len(self.sequences))[:self.per_epoch * self.batch_size]
+        chunk = CHUNK_BATCHES * self.batch_size
+        batches = []
+        for start in range(0, len(order), chunk):
+            part = order[start:start + chunk]
+            part = part[np.argsort(self.lengths[part], kind="stable")]
+            batches.extend(np.split(part, len(part) // self.batch_size))
+        return [batches[k] for k in rng.permutation(len(batches))]
+
+    def batch(self, step: int) -> np.ndarray:
+        """Return batch ``step`` as stroke-5 float32 (B, L + 2, 5): start token, points, end rows."""
+        rng = np.random.default_rng([self.seed, step, 1])
+        seqs = []
+        for k in self.indices(step):
+            s = random_scale(self.sequences[k], rng, self.random_scale_factor)
+            seqs.append(drop_points(s, rng, self.augment_stroke_prob))
+        return pad_batch(seqs, self.scale, max(len(s) for s in seqs) + 1)
+
+
+def eval_batches(sequences, scale: float, batch_size: int):
+    """Yield stroke-5 batches of ``sequences`` (no augmentation), grouped by length to save padding."""
+    order = np.argsort([len(s) for s in sequences], kind="stable")
+    for start in range(0, len(order), batch_size):
+        seqs = [sequences[k] for k in order[start:start + batch_size]]
+        yield pad_batch(seqs, scale, max(len(s) for s in seqs) + 1)

@@ -1,0 +1,518 @@
+"""Train, checkpoint, resume and evaluate Sketch-RNN runs (Magenta's schedules, any Keras backend).
+
+A run folder (RUNDIR) holds ``run.json`` (kind "sketchrnn", classes, scale factor, step, seed),
+``hparams.json``, ``checkpoint.npz`` (weights, optimiser state and step, written atomically),
+``losses.json`` (train curves per step, validation every ``save_every`` steps), ``losses.png`` and
+``samples.png``.
+
+>>> summary = train("../shared/quickdraw/sketchrnn/eye.npz", "runs/eye", steps=2000)  # doctest: +SKIP
+>>> evaluate_run("runs/eye", "../shared/quickdraw/sketchrnn/eye.npz")["recon"]  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from quickdraw.errors import QuickDrawError
+
+from .config import HParams
+from .data import TrainBatches, eval_batches, load_source
+from .sample import Sampler, save_grid
+
+RUN_FILE = "run.json"
+HPARAMS_FILE = "hparams.json"
+CHECKPOINT_FILE = "checkpoint.npz"
+LOSSES_FILE = "losses.json"
+TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
+VALID_KEYS = ("recon", "offset", "pen", "kl")
+JAX_LENGTH_STEP = 32  # jit compiles one program per shape: round padded lengths up to a multiple of this
+SYNTHETIC_NOTE = "SYNTHETIC doodles (not Quick, Draw! data)"
+
+
+def learning_rate(step: int, hp: HParams) -> float:
+    """Magenta's learning rate at ``step``: (lr - min_lr) * decay_rate^step + min_lr."""
+    return (hp.learning_rate - hp.min_learning_rate) * hp.decay_rate ** step + hp.min_learning_rate
+
+
+def kl_weight(step: int, hp: HParams) -> float:
+    """Magenta's annealed KL weight at ``step``: kl_weight * (1 - (1 - kl_weight_start) * kl_decay_rate^step)."""
+    return hp.kl_weight * (1 - (1 - hp.kl_weight_start) * hp.kl_decay_rate ** step)
+
+
+def _schedule(hp: HParams):
+    import keras
+
+    class MagentaDecay(keras.optimizers.schedules.LearningRateSchedule):
+        """``learning_rate`` as a Keras schedule of the optimiser's iteration counter."""
+
+        def __call__(self, step):
+            step = keras.ops.cast(step, "float32")
+            return (hp.learning_rate - hp.min_learning_rate) * keras.ops.power(hp.decay_rate, step) \
+                + hp.min_learning_rate
+
+        def get_config(self):
+            return {}
+
+    return MagentaDecay()
+
+
+def make_optimizer(model, hp: HParams):
+    """Adam with Magenta's decaying learning rate and gradients clipped by value, built for ``model``."""
+    import keras
+
+    optimizer = keras.optimizers.Adam(learning_rate=_schedule(hp), clipvalue=hp.grad_clip)
+    optimizer.build(model.trainable_variables)
+    return optimizer
+
+
+# ----------------------------------------------------------------------------- backend steps
+
+class _Steps:
+    """The compiled training and evaluation steps for the current Keras backend.
+
+    ``train(strokes, eps, keep, kl_weight)`` applies one optimiser update and returns the loss terms
+    as floats; ``evaluate(strokes, eps)`` returns the evaluation terms; ``sync()`` writes the JAX
+    state back into the Keras variables (a no-op on TensorFlow).
+    """
+
+    def __init__(self, model, optimizer, hp: HParams):
+        import keras
+
+        self.model, self.optimizer, self.hp = model, optimizer, hp
+        self.backend = keras.backend.backend()
+        if self.backend == "tensorflow":
+            self._tensorflow()
+        elif self.backend == "jax":
+            self._jax()
+        else:
+            raise QuickDrawError(f"Sketch-RNN trains on the tensorflow or jax Keras backend, not {self.backend}; "
+                                 "set KERAS_BACKEND")
+
+    def _tensorflow(self):
+        import tensorflow as tf
+
+        from .model import losses
+
+        model, optimizer, hp = self.model, self.optimizer, self.hp
+        strokes = tf.TensorSpec((None, None, 5), tf.float32)
+        eps = tf.TensorSpec((None, hp.z_size), tf.float32)
+        keep = tf.TensorSpec((None, hp.dec_rnn_size), tf.float32)
+
+        @tf.function(input_signature=[strokes, eps, keep, tf.TensorSpec((), tf.float32)])
+        def train(strokes, eps, keep, weight):
+            with tf.GradientTape() as tape:
+                parts = losses(model(strokes, eps=eps, keep=keep, training=True), strokes, hp, weight)
+            grads = tape.gradient(parts["cost"], model.trainable_variables)
+            optimizer.apply(grads, model.trainable_variables)
+            return parts
+
+        @tf.function(input_signature=[strokes, eps])
+        def evaluate(strokes, eps):
+            return losses(model(strokes, eps=eps, training=False), strokes, hp, 0.0, training=False)
+
+        self._train, self._evaluate = train, evaluate
+
+    def _jax(self):
+        import jax
+
+        from .model import losses
+
+        model, optimizer, hp = self.model, self.optimizer, self.hp
+
+        def cost(trainable, fixed, strokes, eps, keep, weight):
+            out, fixed = model.stateless_call(trainable, fixed, strokes, eps=eps, keep=keep, training=True)
+            parts = losses(out, strokes, hp, weight)
+            return parts["cost"], (parts, fixed)
+
+        grad = jax.value_and_grad(cost, has_aux=True)
+
+        @jax.jit
+        def train(state, strokes, eps, keep, weight):
+            trainable, fixed, opt = state
+            (_, (parts, fixed)), grads = grad(trainable, fixed, strokes, eps, keep, weight)
+            trainable, opt = optimizer.stateless_apply(opt, grads, trainable)
+            return parts, (trainable, fixed, opt)
+
+        @jax.jit
+        def evaluate(state, strokes, eps):
+            out, _ = model.stateless_call(state[0], state[1], strokes, eps=eps, training=False)
+            return losses(out, strokes, hp, 0.0, training=False)
+
+        self._jax_train, self._jax_evaluate = train, evaluate
+        self._state = None
+
+    def _jax_state(self):
+        if self._state is None:
+            self._state = ([v.value for v in self.model.trainable_variables],
+                           [v.value for v in self.model.non_trainable_variables],
+                           [v.value for v in self.optimizer.variables])
+        return self._state
+
+    @staticmethod
+    def _round_length(strokes):
+        extra = -(strokes.shape[1] - 1) % JAX_LENGTH_STEP
+        if not extra:
+            return strokes
+        pad = np.zeros((len(strokes), extra, 5), np.float32)
+        pad[..., 4] = 1
+        return np.concatenate([strokes, pad], axis=1)
+
+    def train(self, strokes, eps, keep, weight) -> dict:
+        """One optimiser update on a batch; return its loss terms as floats."""
+        if self.backend == "jax":
+            parts, self._state = self._jax_train(self._jax_state(), self._round_length(strokes), eps, keep,
+                                                 np.float32(weight))
+        else:
+            parts = self._train(strokes, eps, keep, np.float32(weight))
+        return {k: float(v) for k, v in parts.items()}
+
+    def evaluate(self, strokes, eps) -> dict:
+        """Evaluation loss terms of a batch (pen loss on real points only) as floats."""
+        if self.backend == "jax":
+            parts = self._jax_evaluate(self._jax_state(), self._round_length(strokes), eps)
+        else:
+            parts = self._evaluate(strokes, eps)
+        return {k: float(v) for k, v in parts.items()}
+
+    def sync(self) -> None:
+        """Write the JAX training state back into the model's and optimiser's variables."""
+        if self.backend != "jax" or self._state is None:
+            return
+        trainable, fixed, opt = self._state
+        for var, value in zip(self.model.trainable_variables, trainable):
+            var.assign(value)
+        for var, value in zip(self.model.non_trainable_variables, fixed):
+            var.assign(value)
+        for var, value in zip(self.optimizer.variables, opt):
+            var.assign(value)
+
+
+def evaluate_sequences(steps: _Steps, sequences, scale: float, hp: HParams, seed: int = 0) -> dict:
+    """Mean evaluation loss terms over ``sequences`` (stroke-3), batch-size weighted; z noise from ``seed``."""
+    rng = np.random.default_rng([seed, 2])
+    totals = dict.fromkeys(VALID_KEYS, 0.0)
+    count = 0
+    for batch in eval_batches(sequences, scale, hp.batch_size):
+        eps = rng.standard_normal((len(batch), hp.z_size)).astype(np.float32)
+        parts = steps.evaluate(batch, eps)
+        for k in VALID_KEYS:
+            totals[k] += parts[k] * len(batch)
+        count += len(batch)
+    return {k: v / max(count, 1) for k, v in totals.items()}
+
+
+# ----------------------------------------------------------------------------- run folders
+
+@dataclass
+class Run:
+    """A loaded run: the model with its weights, hyperparameters and ``run.json`` contents."""
+
+    model: object
+    hp: HParams
+    info: dict
+    path: Path
+
+    @property
+    def scale(self) -> float:
+        """The training set's scale factor (offsets are divided by it)."""
+        return float(self.info["scale_factor"])
+
+
+def read_info(rundir) -> dict:
+    """Return ``run.json`` of a Sketch-RNN run, or raise QuickDrawError saying what RUNDIR is instead."""
+    path = Path(rundir) / RUN_FILE
+    if not path.is_file():
+        raise QuickDrawError(f"{rundir} is not a training run (no {RUN_FILE}); train one with `qd train-rnn`")
+    try:
+        info = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise QuickDrawError(f"{path} is unreadable ({err})") from None
+    if info.get("kind") != "sketchrnn":
+        raise QuickDrawError(f"{rundir} holds a run of kind {info.get('kind')!r}, not a Sketch-RNN; "
+                             "use a RUNDIR made by `qd train-rnn`")
+    return info
+
+
+def read_hparams(rundir) -> HParams:
+    """Return the hyperparameters saved in RUNDIR/hparams.json."""
+    path = Path(rundir) / HPARAMS_FILE
+    try:
+        return HParams.from_dict(json.loads(path.read_text("utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise QuickDrawError(f"{path} is unreadable ({err})") from None
+
+
+def load_run(rundir) -> Run:
+    """Load a trained run (model weights from its checkpoint) for sampling or evaluation."""
+    from .model import build_model
+
+    info = read_info(rundir)
+    hp = read_hparams(rundir)
+    model = build_model(hp)
+    arrays = _read_checkpoint(rundir)
+    _assign(model.variables, arrays, "model", rundir)
+    return Run(model, hp, info, Path(rundir))
+
+
+def _read_checkpoint(rundir) -> dict:
+    path = Path(rundir) / CHECKPOINT_FILE
+    if not path.is_file():
+        raise QuickDrawError(f"{rundir} has no {CHECKPOINT_FILE} yet; train it with `qd train-rnn`")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError) as err:
+        raise QuickDrawError(f"{path} is unreadable ({err}); train again or restore it") from None
+
+
+def _assign(variables, arrays: dict, prefix: str, rundir) -> None:
+    values = [arrays.get(f"{prefix}/{i}") for i in range(len(variables))]
+    if f"{prefix}/{len(variables)}" in arrays or any(
+            v is None or tuple(v.shape) != tuple(var.shape) for v, var in zip(values, variables)):
+        raise QuickDrawError(f"{rundir}/{CHECKPOINT_FILE} does not fit the model of {HPARAMS_FILE}; "
+                             "the run folder is inconsistent")
+    for var, value in zip(variables, values):
+        var.assign(value)
+
+
+def _write_checkpoint(rundir: Path, model, optimizer, step: int) -> None:
+    arrays = {f"model/{i}": np.asarray(v) for i, v in enumerate(model.variables)}
+    arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    arrays["step"] = np.array(step)
+    _atomic(rundir / CHECKPOINT_FILE, lambda f: np.savez(f, **arrays), binary=True)
+
+
+def _atomic(path: Path, write, binary: bool = False) -> None:
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
+            write(f)
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise QuickDrawError(f"cannot write {path}: {err.strerror or err}") from None
+
+
+def _write_json(path: Path, data) -> None:
+    _atomic(path, lambda f: f.write(json.dumps(data, indent=1) + "\n"))
+
+
+# ----------------------------------------------------------------------------- training
+
+def _resolve_hparams(out: Path, resume: bool, mode, batch_size, hparams: str, seed):
+    """Return (hp, seed, saved info or None) for a new run or a resumed one (where changes are refused)."""
+    changes = HParams().override(hparams or "")
+    requested = {k: v for k, v in changes.to_dict().items() if v != HParams().to_dict()[k]}
+    if mode is not None:
+        requested["mode"] = mode
+    if batch_size is not None:
+        requested["batch_size"] = batch_size
+    exists = (out / RUN_FILE).exists()
+    if not resume:
+        if exists:
+            raise QuickDrawError(f"{out} already holds a run; continue it with --resume or choose another --out")
+        return HParams().replace(**requested), (0 if seed is None else seed), None
+    if not exists:
+        raise QuickDrawError(f"{out} holds no run to resume; drop --resume to start one")
+    info = read_info(out)
+    saved = read_hparams(out)
+    differ = [f"{k}: {getattr(saved, k)!r} -> {v!r}" for k, v in requested.items() if getattr(saved, k) != v]
+    if seed is not None and seed != info.get("seed"):
+        differ.append(f"seed: {info.get('seed')!r} -> {seed!r}")
+    if differ:
+        raise QuickDrawError(f"cannot resume {out} with different settings ({'; '.join(differ)}); "
+                             "resume without them or train a new --out")
+    return saved, info.get("seed", 0), info
+
+
+def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch_size=None, hparams: str = "",
+          resume: bool = False, seed=None, log=None, progress: bool = True) -> dict:
+    """Train a Sketch-RNN on SOURCE (sketchrnn ``.npz`` or dataset folder) into run folder ``out``.
+
+    Trains until the step counter reaches ``steps``; every ``save_every`` steps (and at the end, and
+    on Ctrl-C) it validates, checkpoints and refreshes ``losses.png`` and ``samples.png``. ``log``
+    (e.g. ``print``) receives one line per validation. Returns a summary dict; "interrupted" is True
+    when stopped by Ctrl-C (the checkpoint is saved; ``resume=True`` continues it).
+    """
+    import keras
+
+    from .model import build_model
+
+    out = Path(out)
+    hp, seed, saved_info = _resolve_hparams(out, resume, mode, batch_size, hparams, seed)
+    if steps < 1:
+        raise QuickDrawError(f"--steps must be at least 1, not {steps}")
+    data = load_source(source, categories, hp.max_seq_len)
+    if saved_info and saved_info.get("classes") != data.classes:
+        raise QuickDrawError(f"cannot resume {out}: it was trained on {', '.join(saved_info['classes'])}, "
+                             f"not {', '.join(data.classes)}")
+    if not data.splits["valid"]:
+        raise QuickDrawError(f"{source} has an empty valid split; Sketch-RNN validates on it while training")
+    scale = float(saved_info["scale_factor"]) if saved_info else data.scale
+    batches = TrainBatches(data.splits["train"], scale, hp.batch_size, seed, hp.random_scale_factor,
+                           hp.augment_stroke_prob)
+    out.mkdir(parents=True, exist_ok=True)
+
+    keras.utils.set_random_seed(seed)
+    model = build_model(hp)
+    optimizer = make_optimizer(model, hp)
+    history = {"train": {"step": [], **{k: [] for k in TRAIN_KEYS}},
+               "valid": {"step": [], **{k: [] for k in VALID_KEYS}}}
+    step = 0
+    if resume:
+        arrays = _read_checkpoint(out)
+        _assign(model.variables, arrays, "model", out)
+        _assign(optimizer.variables, arrays, "optimizer", out)
+        step = int(arrays["step"])
+        history = _trim_history(_read_history(out, history), step)
+    info = {"kind": "sketchrnn", "mode": hp.mode, "classes": data.classes, "scale_factor": scale,
+            "source": str(source), "synthetic": data.synthetic, "seed": seed, "step": step,
+            "train_count": len(data.splits["train"]), "dropped": data.dropped, "backend": keras.backend.backend()}
+    if data.synthetic:
+        info["note"] = SYNTHETIC_NOTE
+    _write_json(out / HPARAMS_FILE, hp.to_dict())
+    _write_json(out / RUN_FILE, info)
+
+    runner = _Steps(model, optimizer, hp)
+    sampler = Sampler(model, hp, scale, data.classes, data.synthetic)
+    started, first_step = time.perf_counter(), step
+    bar = _progress_bar(step, steps, progress)
+    interrupted = False
+    last_valid = None
+
+    def checkpoint():
+        nonlocal last_valid
+        runner.sync()
+        last_valid = evaluate_sequences(runner, data.splits["valid"], scale, hp, seed)
+        history["valid"]["step"].append(step)
+        for k in VALID_KEYS:
+            history["valid"][k].append(last_valid[k])
+        _write_checkpoint(out, model, optimizer, step)
+        _write_json(out / LOSSES_FILE, history)
+        _write_json(out / RUN_FILE, {**info, "step": step})
+        plot_losses(history, out / "losses.png", _title(info, out))
+        save_grid(sampler.sample(16, temperature=0.5, seed=seed), out / "samples.png", cols=8,
+                  label=_title(info, out) + f" - step {step}, temperature 0.5")
+        rate = (step - first_step) / max(time.perf_counter() - started, 1e-9)
+        if log:
+            log(f"step {step}: train Lr {_recent(history, 'recon'):.4f} KL {_recent(history, 'kl'):.4f} | "
+                f"valid Lr {last_valid['recon']:.4f} KL {last_valid['kl']:.4f} | {rate:.2f} steps/s")
+
+    try:
+        while step < steps:
+            rng = np.random.default_rng([seed, step, 2])
+            batch = batches.batch(step)
+            eps = rng.standard_normal((len(batch), hp.z_size)).astype(np.float32)
+            keep = ((rng.random((len(batch), hp.dec_rnn_size)) >= hp.recurrent_dropout)
+                    / (1 - hp.recurrent_dropout)).astype(np.float32)
+            weight = kl_weight(step, hp)
+            parts = runner.train(batch, eps, keep, weight)
+            history["train"]["step"].append(step)
+            for k, v in {**parts, "kl_weight": weight, "lr": learning_rate(step, hp)}.items():
+                if k in TRAIN_KEYS:
+                    history["train"][k].append(v)
+            step += 1
+            bar.update(1)
+            bar.set_postfix_str(f"Lr {parts['recon']:.3f} KL {parts['kl']:.3f}", refresh=False)
+            if step % hp.save_every == 0 or step == steps:
+                checkpoint()
+    except KeyboardInterrupt:
+        interrupted = True
+        checkpoint()
+    finally:
+        bar.close()
+    elapsed = time.perf_counter() - started
+    return {"out": str(out), "step": step, "interrupted": interrupted, "valid": last_valid,
+            "steps_per_s": (step - first_step) / max(elapsed, 1e-9), "dropped": data.dropped,
+            "train_count": len(data.splits["train"]), "synthetic": data.synthetic}
+
+
+def _recent(history, key, window: int = 20) -> float:
+    values = history["train"][key][-window:]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def _title(info: dict, out: Path) -> str:
+    title = f"Sketch-RNN {out.name}: {', '.join(info['classes'])}"
+    return f"{title} - {SYNTHETIC_NOTE}" if info.get("synthetic") else title
+
+
+def _progress_bar(step: int, steps: int, enabled: bool):
+    import sys
+
+    from tqdm import tqdm
+
+    return tqdm(total=steps, initial=step, desc="train-rnn", unit=" steps",
+                disable=not (enabled and sys.stderr.isatty()))
+
+
+def _read_history(out: Path, empty: dict) -> dict:
+    try:
+        return json.loads((out / LOSSES_FILE).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return empty
+
+
+def _trim_history(history: dict, step: int) -> dict:
+    """Drop entries logged after the checkpoint's ``step`` (the run continues from there)."""
+    trimmed = {}
+    for part, limit in (("train", step - 1), ("valid", step)):
+        cols = history[part]
+        keep = [i for i, s in enumerate(cols["step"]) if s <= limit]
+        trimmed[part] = {k: [v[i] for i in keep] for k, v in cols.items()}
+    return trimmed
+
+
+def plot_losses(history: dict, path: Path, title: str) -> None:
+    """Write the train and validation reconstruction (Lr) and KL curves over steps to ``path`` (PNG)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(10, 4))
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(1, 2)
+    train, valid = history["train"], history["valid"]
+    for ax, key, label in ((axes[0], "recon", "reconstruction loss Lr"), (axes[1], "kl", "KL (raw)")):
+        if train["step"]:
+            ax.plot(train["step"], train[key], color="#9ecae1", lw=0.6, label="train (per step)")
+            if len(train["step"]) >= 20:
+                k = np.ones(20) / 20
+                ax.plot(train["step"][19:], np.convolve(train[key], k, mode="valid"), color="#2171b5",
+                        lw=1.2, label="train (mean of 20)")
+        if valid["step"]:
+            ax.plot(valid["step"], valid[key], "o-", color="#d94801", ms=3, label="validation")
+        ax.set_xlabel("step")
+        ax.set_title(label)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _atomic(path, lambda f: fig.savefig(f, format="png", dpi=90), binary=True)
+
+
+# ----------------------------------------------------------------------------- evaluation
+
+def evaluate_run(rundir, source, split: str = "test") -> dict:
+    """Evaluate a run on ``split`` of SOURCE; return Magenta's losses (Lr with pen loss on real points, raw KL).
+
+    SOURCE is a sketchrnn ``.npz`` or a dataset folder (restricted to the run's classes when it
+    holds them all). Offsets are divided by the run's own training scale factor.
+    """
+    run = load_run(rundir)
+    try:  # the run's own classes where SOURCE holds them all, else everything in SOURCE
+        data = load_source(source, run.info["classes"], run.hp.max_seq_len, splits=(split,))
+    except QuickDrawError:
+        data = load_source(source, None, run.hp.max_seq_len, splits=(split,))
+    sequences = data.splits[split]
+    if not sequences:
+        raise QuickDrawError(f"{source} has no sketches of at most {run.hp.max_seq_len} points in split {split!r}")
+    steps = _Steps(run.model, make_optimizer(run.model, run.hp), run.hp)
+    metrics = evaluate_sequences(steps, sequences, run.scale, run.hp, seed=0)
+    return {"split": split, "sketches": len(sequences), "dropped_too_long": data.dropped[split],
+            "classes": data.classes, **{k: round(v, 6) for k, v in metrics.items()},
+            **({"note": SYNTHETIC_NOTE} if data.synthetic or run.info.get("synthetic") else {})}
