@@ -24,8 +24,10 @@ from . import cache, progress, remote
 from .categories import resolve, resolve_all
 from .drawing import Drawing
 from .errors import QuickDrawError
+from .formats import FORMATS, sketchrnn
 from .partial import CUTTERS, RecordPrefix, npy_header, npy_prefix, npy_rows
-from .remote import url_for
+from .remote import url_for  # noqa: F401  (callers use download.url_for)
+from .table import BITMAP_SHAPE
 
 WORKERS = 4  # categories downloaded at once
 
@@ -99,17 +101,16 @@ def _one(mirror, name, fmt, count, folder, cache_dir, bar, cancel) -> Fetched:
 
 
 def _write_npz_prefix(source: Path, dest: Path, count: int) -> tuple[int, str]:
-    try:
-        with np.load(source, allow_pickle=True, encoding="latin1") as npz:
-            splits = {key: npz[key][:count] for key in npz.files}
-    except (OSError, ValueError) as err:
-        raise QuickDrawError(f"{source} is not a readable .npz file ({err})") from None
     buffer = io.BytesIO()
-    np.savez(buffer, **splits)
+    try:
+        with open(source, "rb") as f:
+            written = sketchrnn.write_head(f, count, buffer)
+    except QuickDrawError as err:
+        raise QuickDrawError(f"{source}: {err}") from None
     _write_atomic(dest, buffer.getvalue())
-    short = [f"{key} {len(a)}" for key, a in splits.items() if len(a) < count]
+    short = [f"{split} {n}" for split, n in written.items() if n < count]
     note = f"{dest.stem}: fewer than {count} drawings in {', '.join(short)}" if short else ""
-    return sum(len(a) for a in splits.values()), note
+    return sum(written.values()), note
 
 
 def _write_atomic(dest: Path, data: bytes) -> None:
@@ -173,8 +174,6 @@ def drawings(category: str, count: int | None = 100, recognized: bool | None = T
 
 
 def _record_drawings(source, url, fmt, name, count, recognized) -> Iterator[Drawing]:
-    from .formats import FORMATS
-
     reader = RecordPrefix(source, url, fmt)
     yielded = seen = matched = 0
     batch = 64  # records per fetch while reading to the end (count=None); doubles up to 4096
@@ -201,10 +200,9 @@ def _bitmap_drawings(source, url, name, count) -> Iterator[Drawing]:
     start = 0
     while count is None or start < count:
         want = 4096 if count is None else min(4096, count - start)
-        rows = np.frombuffer(npy_rows(source, url, header, start, want), header.dtype)
-        rows = rows.reshape(-1, *header.shape[1:])
+        rows = np.frombuffer(npy_rows(source, url, header, start, want), np.uint8)
         if not len(rows):
             return
-        for row in rows:
-            yield Drawing(word=name, bitmap=(row.reshape(28, 28) if row.size == 784 else row).copy())
-        start += len(rows)
+        for row in rows.reshape(-1, *BITMAP_SHAPE):
+            yield Drawing(word=name, bitmap=row.copy())
+        start += len(rows) // header.row_size

@@ -9,13 +9,8 @@ its header plus exactly N rows. Bytes come from ``quickdraw.remote`` mirrors.
 """
 from __future__ import annotations
 
-import io
-import math
-from typing import NamedTuple
-
-import numpy as np
-
 from .errors import QuickDrawError
+from .formats import bitmap
 
 FIRST_WINDOW = 16 * 1024  # bytes asked for before any record size is known
 MIN_WINDOW = 4 * 1024
@@ -116,47 +111,27 @@ class RecordPrefix:
         return int(min(MAX_WINDOW, max(MIN_WINDOW, estimate)))
 
 
-class NpyHeader(NamedTuple):
-    """What a ``.npy`` header says: array shape, dtype, and where the rows begin."""
-
-    shape: tuple
-    dtype: np.dtype
-    data_start: int
-
-    @property
-    def row_bytes(self) -> int:
-        """Bytes in one row (everything after the first axis)."""
-        return self.dtype.itemsize * math.prod(self.shape[1:])
-
-
-def npy_header(mirror, url: str) -> NpyHeader:
-    """Read and check the header of the remote ``.npy`` at ``url`` (usually 128 bytes)."""
+def npy_header(mirror, url: str) -> bitmap.NpyHeader:
+    """Read and check the header of the remote bitmap ``.npy`` at ``url`` (usually 128 bytes)."""
     head = mirror.read_range(url, 0, NPY_HEAD)
+    if head.startswith(bitmap.MAGIC) and len(head) >= 12:
+        size_bytes = 2 if head[6] == 1 else 4
+        need = 8 + size_bytes + int.from_bytes(head[8:8 + size_bytes], "little")
+        if len(head) < need:
+            head += mirror.read_range(url, len(head), need - len(head))
     try:
-        version = np.lib.format.read_magic(io.BytesIO(head))
-        size_bytes = 2 if version == (1, 0) else 4
-        data_start = 8 + size_bytes + int.from_bytes(head[8:8 + size_bytes], "little")
-        if len(head) < data_start:
-            head += mirror.read_range(url, len(head), data_start - len(head))
-        fp = io.BytesIO(head)
-        np.lib.format.read_magic(fp)
-        read = (np.lib.format.read_array_header_1_0 if version == (1, 0)
-                else np.lib.format.read_array_header_2_0)
-        shape, fortran, dtype = read(fp)
-    except ValueError:
-        raise QuickDrawError(f"{url} is not a valid .npy file") from None
-    if fortran or dtype.hasobject or not shape:
-        raise QuickDrawError(f"{url}: only C-ordered numeric .npy files can be read row by row")
-    return NpyHeader(tuple(shape), dtype, data_start)
+        return bitmap.parse_header(head)
+    except QuickDrawError as err:
+        raise QuickDrawError(f"{url}: {err}") from None
 
 
-def npy_rows(mirror, url: str, header: NpyHeader, start: int, count: int) -> bytes:
+def npy_rows(mirror, url: str, header: bitmap.NpyHeader, start: int, count: int) -> bytes:
     """Return the bytes of rows ``start`` .. ``start + count - 1`` (fewer at the end of the array)."""
-    rows = max(0, min(count, header.shape[0] - start))
+    rows = max(0, min(count, header.rows - start))
     if not rows:
         return b""
-    body = mirror.read_range(url, header.data_start + start * header.row_bytes, rows * header.row_bytes)
-    if len(body) != rows * header.row_bytes:
+    body = mirror.read_range(url, header.header_len + start * header.row_size, rows * header.row_size)
+    if len(body) != rows * header.row_size:
         raise QuickDrawError(f"{url} is shorter than its header says (a truncated file?)")
     return body
 
@@ -168,9 +143,5 @@ def npy_prefix(mirror, url: str, count: int) -> tuple[bytes, int]:
     """
     header = npy_header(mirror, url)
     body = npy_rows(mirror, url, header, 0, count)
-    rows = len(body) // header.row_bytes
-    out = io.BytesIO()
-    np.lib.format.write_array_header_1_0(out, {"descr": np.lib.format.dtype_to_descr(header.dtype),
-                                               "fortran_order": False,
-                                               "shape": (rows, *header.shape[1:])})
-    return out.getvalue() + body, rows
+    rows = len(body) // header.row_size
+    return bitmap.header(rows, header.row_size) + body, rows

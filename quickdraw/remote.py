@@ -25,17 +25,9 @@ from urllib3.util.retry import Retry
 
 from .categories import resolve
 from .errors import QuickDrawError
+from .formats import FORMATS
 
 DEFAULT_MIRROR = "https://storage.googleapis.com/quickdraw_dataset/"
-
-# format name -> (folder in the bucket, file suffix)
-LAYOUT = {
-    "simplified": ("full/simplified/", ".ndjson"),
-    "raw": ("full/raw/", ".ndjson"),
-    "binary": ("full/binary/", ".bin"),
-    "bitmap": ("full/numpy_bitmap/", ".npy"),
-    "sketchrnn": ("sketchrnn/", ".npz"),
-}
 
 # Connection errors, 429 and 5xx answers are retried by urllib3 with backoff (0, 0.5, 1, 2 s).
 RETRY = Retry(total=4, backoff_factor=0.25, status_forcelist=(429, 500, 502, 503, 504),
@@ -52,14 +44,14 @@ class Cancelled(Exception):
 
 def check_format(fmt: str) -> str:
     """Return ``fmt`` if it names a bucket format, else raise QuickDrawError listing them."""
-    if fmt not in LAYOUT:
-        raise QuickDrawError(f"unknown format {fmt!r}; choose one of {', '.join(LAYOUT)}")
+    if fmt not in FORMATS:
+        raise QuickDrawError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")
     return fmt
 
 
 def file_name(category: str, fmt: str) -> str:
     """Return the bucket's file name for a category, e.g. ``'The Eiffel Tower.ndjson'``."""
-    return resolve(category) + LAYOUT[check_format(fmt)][1]
+    return resolve(category) + FORMATS[check_format(fmt)].suffix
 
 
 def url_for(category: str, fmt: str = "simplified", mirror: str | None = None) -> str:
@@ -68,7 +60,7 @@ def url_for(category: str, fmt: str = "simplified", mirror: str | None = None) -
 
 
 def _url(base: str, category: str, fmt: str) -> str:
-    return base + LAYOUT[check_format(fmt)][0] + quote(file_name(category, fmt))
+    return base + FORMATS[check_format(fmt)].bucket_dir + "/" + quote(file_name(category, fmt))
 
 
 def resolve_mirror(mirror: str | None = None) -> str:
