@@ -19,7 +19,7 @@ import numpy as np
 
 from quickdraw.errors import QuickDrawError
 from quickdraw.simplify import simplify_partial
-from quickdraw.strokes import from_stroke3
+from quickdraw.strokes import from_stroke3, to_stroke3
 
 FRAME = 255
 FRAME_SLACK = 0.1 * FRAME  # how far past the frame a partial drawing may reach
@@ -193,24 +193,6 @@ def write_grid(strokes, completions, path, title: str = "") -> Path:
     return _write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
 
-def completed_drawings(strokes, completions, word: str = ""):
-    """Return each candidate as a ``Drawing``: user strokes + completion, simplified as the dataset was."""
-    from quickdraw.drawing import Drawing
-    from quickdraw.simplify import simplify
-
-    return [Drawing(simplify([*strokes, *extra]), word=word, recognized=False) for extra in completions]
-
-
-def write_ndjson(drawings, path) -> Path:
-    """Write ``drawings`` to ``path`` as simplified ndjson, one record per line."""
-    def write(tmp):
-        with open(tmp, "w", encoding="utf-8") as f:
-            for d in drawings:
-                f.write(json.dumps(d.to_json(), separators=(",", ":")) + "\n")
-
-    return _write_atomic(path, write)
-
-
 def _write_atomic(path, write) -> Path:
     path = Path(path)
     tmp = path.with_name(path.name + ".part")
@@ -223,21 +205,20 @@ def _write_atomic(path, write) -> Path:
     return path
 
 
-def check_run(run_dir) -> dict:
-    """Return ``run.json`` of a Sketch-RNN run folder, or raise ``QuickDrawError`` naming what it is instead."""
-    run_dir = Path(run_dir)
-    info_path = run_dir / "run.json"
-    if not info_path.is_file():
-        raise QuickDrawError(f"{run_dir} is not a training run (no run.json); train one with `qd train-rnn`")
-    try:
-        info = json.loads(info_path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{info_path} is unreadable ({err})") from None
-    kind = info.get("kind")
-    if kind != "sketchrnn":
-        what = "a CNN run" if kind == "cnn" else f"a run of kind {kind!r}"
-        raise QuickDrawError(f"{run_dir} holds {what}; completion needs a Sketch-RNN run from `qd train-rnn`")
-    return info
+def load_completer(run_dir, z: str = "random"):
+    """Load the Sketch-RNN of ``run_dir`` as a completer; return (completer, sampler).
+
+    ``z`` is "random" (a fresh latent draw per candidate) or "encode" (the partial drawing's code);
+    a decoder-only model ignores it.
+    """
+    from sketchrnn.sample import Sampler
+
+    sampler = Sampler.load(run_dir)
+
+    def completer(strokes, n, temperature, seed):
+        return sampler.complete(strokes, n, temperature, seed, z=z)
+
+    return completer, sampler
 
 
 def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
@@ -246,40 +227,47 @@ def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, see
 
     Returns a one-line summary of what was written.
     """
-    check_run(run_dir)
+    from sketchrnn.train import read_info
+
+    read_info(run_dir)
     if not 1 <= n <= 64:
         raise QuickDrawError(f"--n must be between 1 and 64, not {n}")
     strokes = prepare(read_partial(drawing, index=index, keep_strokes=keep_strokes))
-    completer = load_completer(run_dir, z=z)
+    completer, sampler = load_completer(run_dir, z=z)
     completions = grow(completer, strokes, n, temperature, seed)
-    title = (f"{Path(drawing).name}: {len(strokes)} strokes given (black), {n} completions "
-             f"(temperature {temperature:g}, seed {seed}, z {z}) by {Path(run_dir).name}")
-    if completer.synthetic:
-        title = "SYNTHETIC training data - " + title
+    latent = f", z {z}" if sampler.conditional else ""
+    title = (f"{Path(drawing).name}: {len(strokes)} strokes given (black), {n} completions by "
+             f"{Path(run_dir).name} ({', '.join(sampler.classes)}; temperature {temperature:g}, seed {seed}{latent})")
+    if sampler.synthetic:
+        title += "\nmodel trained on SYNTHETIC doodles, not Quick, Draw! data"
     write_grid(strokes, completions, out, title=title)
     written = [str(out)]
     if out_ndjson:
-        write_ndjson(completed_drawings(strokes, completions, word=completer.word), out_ndjson)
+        from sketchrnn.sample import save_ndjson
+
+        word = sampler.classes[0] if len(sampler.classes) == 1 else ""
+        save_ndjson([to_stroke3([*strokes, *extra], dtype=np.float32) for extra in completions], out_ndjson, word)
         written.append(str(out_ndjson))
-    return f"completed {n} candidates from {len(strokes)} strokes: wrote {', '.join(written)}"
+    return f"completed the {len(strokes)}-stroke drawing {n} ways: wrote {', '.join(written)}"
 
 
 def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
                          out="completion.png") -> None:
     """Open the drawing window with the run's model as completer; ``s`` saves the window to ``out``."""
     from sketchrnn.canvas import DrawingCanvas, window_figure
+    from sketchrnn.train import read_info
 
-    check_run(run_dir)
+    read_info(run_dir)
     if not 1 <= n <= 9:
         raise QuickDrawError(f"in the window --n must be between 1 and 9, not {n}")
-    hint = f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {out}"
-    fig = window_figure(f"qd complete {Path(run_dir).name}", hint)
-    completer = load_completer(run_dir, z=z)
+    fig = window_figure(f"qd complete {Path(run_dir).name}",
+                        f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {out}")
+    completer, sampler = load_completer(run_dir, z=z)
 
-    def conditioned(strokes, n, temperature, seed):
+    def checked(strokes, n, temperature, seed):
         return completer(check_partial(strokes), n, temperature, seed)  # the canvas has simplified them
 
-    canvas = DrawingCanvas(fig, completer=conditioned, n=n, temperature=temperature, seed=seed, save_path=out)
-    if completer.synthetic:
+    canvas = DrawingCanvas(fig, completer=checked, n=n, temperature=temperature, seed=seed, save_path=out)
+    if sampler.synthetic:
         canvas.pad.set_title("draw here (model trained on SYNTHETIC doodles)", fontsize=10)
     canvas.show()

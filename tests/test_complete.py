@@ -8,7 +8,8 @@ import pytest
 from cli.main import main
 from quickdraw.errors import QuickDrawError
 from quickdraw.strokes import from_stroke3
-from sketchrnn.complete import Growth, prepare, read_partial, write_grid, write_ndjson, completed_drawings
+from sketchrnn.complete import Growth, prepare, read_partial, write_grid
+from tests.sketch_run import tiny_run
 
 
 def first_record(path, index=0):
@@ -115,19 +116,6 @@ def test_grid_png_shows_black_ink_and_coloured_completions(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["grid.png"]
 
 
-def test_completed_drawings_are_simplified_ndjson(tmp_path):
-    user = [np.array([[20, 100], [128, 128]])]
-    completions = [[np.array([[100, 100, 120], [128, 60, 40]])], [np.array([[110, 300], [128, 128]])]]
-    drawings = completed_drawings(user, completions, word="cat")
-    write_ndjson(drawings, tmp_path / "done.ndjson")
-    records = [json.loads(line) for line in (tmp_path / "done.ndjson").read_text().splitlines()]
-    assert len(records) == 2 and all(r["word"] == "cat" for r in records)
-    for record in records:
-        points = np.concatenate([np.array(s) for s in record["drawing"]], axis=1)
-        assert len(record["drawing"]) == 2 and points.dtype.kind == "i"
-        assert points.min() == 0 and points.max() == 255
-
-
 def test_cli_needs_exactly_one_of_drawing_or_interactive(tmp_path, capsys):
     assert main(["complete", str(tmp_path)]) == 1
     assert "give either a DRAWING file or --interactive" in capsys.readouterr().err
@@ -135,7 +123,7 @@ def test_cli_needs_exactly_one_of_drawing_or_interactive(tmp_path, capsys):
 
 @pytest.mark.parametrize("run_json, message", [
     (None, "not a training run"),
-    ({"kind": "cnn"}, "holds a CNN run"),
+    ({"kind": "cnn"}, "holds a run of kind 'cnn', not a Sketch-RNN"),
 ])
 def test_cli_refuses_a_folder_that_is_not_a_sketchrnn_run(tmp_path, capsys, mirror, run_json, message):
     if run_json is not None:
@@ -154,3 +142,29 @@ def test_interactive_without_a_display_suggests_file_mode(tmp_path, capsys, monk
     assert main(["complete", str(tmp_path), "--interactive"]) == 1
     err = capsys.readouterr().err
     assert "no display" in err and "qd complete RUNDIR drawing.ndjson --out" in err
+
+
+def test_file_mode_completes_a_real_drawing_with_a_trained_model(mirror, tmp_path, capsys):
+    run = tiny_run(mirror)
+    cat = mirror / "full/simplified/cat.ndjson"
+    args = ["complete", str(run), str(cat), "--index", "2", "--keep-strokes", "3", "--n", "3", "--seed", "5"]
+    assert main([*args, "--out", str(tmp_path / "a.png"), "--out-ndjson", str(tmp_path / "a.ndjson")]) == 0
+    assert "wrote" in capsys.readouterr().out
+    image = matplotlib.image.imread(tmp_path / "a.png")[..., :3]
+    assert (image.max(axis=2) < 0.25).sum() > 300  # the cat's first strokes, in black
+    assert (image.max(axis=2) - image.min(axis=2) > 0.4).sum() > 30  # coloured completions
+    records = [json.loads(line) for line in (tmp_path / "a.ndjson").read_text().splitlines()]
+    assert len(records) == 3 and {r["word"] for r in records} == {"eye"}
+    assert len({json.dumps(r["drawing"]) for r in records}) == 3  # three different candidates
+    for record in records:
+        points = np.concatenate([np.array(s) for s in record["drawing"]], axis=1)
+        assert len(record["drawing"]) >= 3 and points.dtype.kind == "i" and 0 <= points.min() <= points.max() <= 255
+
+    assert main([*args, "--out", str(tmp_path / "b.png"), "--out-ndjson", str(tmp_path / "b.ndjson")]) == 0
+    assert (tmp_path / "a.ndjson").read_bytes() == (tmp_path / "b.ndjson").read_bytes()
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    args[-1] = "6"
+    assert main([*args, "--z", "encode", "--out", str(tmp_path / "c.png"), "--out-ndjson",
+                 str(tmp_path / "c.ndjson")]) == 0
+    assert (tmp_path / "c.ndjson").read_bytes() != (tmp_path / "a.ndjson").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.ndjson", "a.png", "b.ndjson", "b.png", "c.ndjson", "c.png"]
