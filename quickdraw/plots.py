@@ -120,7 +120,7 @@ class _Pen:
 
 
 def contact_sheet(bitmaps, labels, class_names, out):
-    """Write a PNG contact sheet: one row per class, its first bitmaps side by side.
+    """Write a PNG contact sheet: one row per class, its first (up to 16) bitmaps side by side.
 
     ``bitmaps`` is (N, H, W), (N, H, W, 1) or flat (N, H*W) uint8 with ink high (dataset
     convention); ``labels`` (N,) indexes ``class_names``. Returns the path written.
@@ -138,12 +138,13 @@ def contact_sheet(bitmaps, labels, class_names, out):
         raise QuickDrawError(f"labels must lie in 0..{len(class_names) - 1} (one per class name)")
     h, w = tiles.shape[1:]
     gap = 2
-    sheet = np.full((len(class_names) * (h + gap) + gap, _SHEET_COLUMNS * (w + gap) + gap), 40, np.uint8)
+    columns = min(_SHEET_COLUMNS, max(1, np.bincount(labels, minlength=len(class_names)).max(initial=0)))
+    sheet = np.full((len(class_names) * (h + gap) + gap, columns * (w + gap) + gap), 40, np.uint8)
     names = []
     for c, name in enumerate(class_names):
         mine = tiles[labels == c]
         names.append(f"{name} ({len(mine)})")
-        for j, tile in enumerate(mine[:_SHEET_COLUMNS]):
+        for j, tile in enumerate(mine[:columns]):
             top, left = gap + c * (h + gap), gap + j * (w + gap)
             sheet[top:top + h, left:left + w] = tile
     zoom, margin = max(1, round(56 / h)), 1.8

@@ -215,8 +215,8 @@ def _face(r: _Random, s, present) -> list:
                  r.uniform(0.2, 0.5) * s[:, 0], mouth_a0, np.pi - 2 * mouth_a0, 16)
     nose_x = r.normal(0.05) * s[:, 0]
     nose = _lerp(_xy(nose_x, -0.05 * s[:, 0]), _xy(nose_x + r.normal(0.04), r.uniform(0.08, 0.2) * s[:, 0]), 4)
-    return [_part(eyes, present=present[:, None], rank=[1.0, 1.1]),
-            _part(mouth, present=present & r.chance(0.97), rank=2.0, rev=0.4),
+    return [_part(eyes, present=present[:, None] & r.chance(0.96, (2,)), rank=[1.0, 1.1]),
+            _part(mouth, present=present & r.chance(0.94), rank=2.0, rev=0.4),
             _part(nose, present=present & r.chance(0.1), rank=1.5, rev=0.1)]
 
 
@@ -252,7 +252,7 @@ def _triangle(r: _Random) -> list:
 def _star(r: _Random) -> list:
     k = np.arange(10)
     outer = -np.pi / 2 + _TAU * k / 10 + r.normal(0.06, (10,))
-    radius = np.where(k % 2 == 0, 1.0, r.uniform(0.35, 0.55)[:, None]) + r.normal(0.05, (10,))
+    radius = np.where(k % 2 == 0, 1.0, r.uniform(0.35, 0.62)[:, None]) + r.normal(0.05, (10,))
     outline = _xy(radius * np.cos(outer), radius * np.sin(outer))
     tips = outline[:, ::2]  # pentagram: tips 0, 2, 4, 1, 3 with a midpoint on every line
     order = tips[:, [0, 2, 4, 1, 3]]
@@ -277,7 +277,7 @@ def _house(r: _Random) -> list:
     left, right = _xy(-eave, top), _xy(eave, top)
     roof_rank = np.where(r.chance(0.2), -0.5, 1.0)
     roof = _strokes(_path(np.stack([left, apex, right, left], 1), 6), 6, [[2, 0], [3, 0], [1, 1]], style,
-                    rank=[roof_rank, roof_rank + 0.3], over=0.08)
+                    rank=[roof_rank, roof_rank + 0.3], present=r.chance(0.96), over=0.08)
     windows = r.pick([0.3, 0.3, 0.4])
     dx = np.where(windows == 2, r.uniform(-0.2, 0.2), r.uniform(-0.55, 0.55)) * w
     dw, dh = r.uniform(0.12, 0.24), r.uniform(0.35, 0.6) * (1 - top)
@@ -304,7 +304,7 @@ def _envelope(r: _Random) -> list:
     rect = _quad(r, corners, [0.7, 0.1, 0.15, 0.05])
     tip = _xy(r.normal(0.08), (-1 + r.uniform(0.7, 1.25)) * h[:, 0])
     flap = _strokes(_path(np.stack([corners[:, 0], tip, corners[:, 1]], 1), 5), 5, [[2, 0], [1, 1]],
-                    r.pick([0.85, 0.15]), rank=[1, 1.2], present=r.chance(0.95), rev=0.2)
+                    r.pick([0.85, 0.15]), rank=[1, 1.2], present=r.chance(0.9), rev=0.2)
     low_tip = _xy(r.normal(0.08), r.uniform(-0.1, 0.3) * h[:, 0])
     lower = _path(np.stack([corners[:, 3], low_tip, corners[:, 2]], 1), 5)
     return [*rect, *flap,
@@ -340,7 +340,7 @@ def _cloud(r: _Random) -> list:
     t = a0[:, None] + (d * _TAU * r.uniform(0.97, 1.06))[:, None] * np.linspace(0, 1, 72)
     u = 2 * np.mod(bumps * (t - r.uniform(0, _TAU)[:, None]) / _TAU, 1) - 1
     flat = r.chance(0.35)[:, None] * np.clip((np.sin(t) - 0.1) / 0.3, 0, 1)  # a flat bottom
-    out = r.uniform(0.7, 1.0)[:, None] * np.pi / bumps * np.sqrt(1 - u**2) * (1 - flat)
+    out = r.uniform(0.4, 1.0)[:, None] * np.pi / bumps * np.sqrt(1 - u**2) * (1 - flat)
     ry = r.uniform(0.45, 0.7)[:, None]
     return [_part(_xy(np.cos(t) * (1 + out), np.sin(t) * (ry + out)), rev=0)]
 
@@ -414,7 +414,7 @@ def _eye(r: _Random) -> list:
     out = out / np.linalg.norm(out, axis=-1, keepdims=True) * r.uniform(0.15, 0.3)[:, None, None]
     has_lashes = r.chance(0.3)[:, None]
     return [_part(lids, lid_lens, rank=[0, 0.5], rev=0.2),
-            _part(iris, present=r.chance(0.93), rank=1, rev=0),
+            _part(iris, present=r.chance(0.9), rank=1, rev=0),
             _part(pupil, present=r.chance(0.75), rank=2, rev=0),
             _part(_lerp(root, root + out, 3), present=has_lashes & (np.arange(6) < lashes[:, None]),
                   rank=3 + 0.01 * np.arange(6), rev=0.3)]
