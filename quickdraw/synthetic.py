@@ -9,9 +9,12 @@ longest side scaled to 255, simplified with Ramer-Douglas-Peucker (epsilon 2).
 >>> d.word, d.countrycode, d.timestamp
 ('square', 'ZZ', 'synthetic')
 
+Every drawing says it is synthetic: countrycode "ZZ", timestamp "synthetic", recognized True,
+and key_id "9" + class number (2 digits) + seed % 1000 (3 digits) + index (12 digits).
+
 Drawing ``i`` depends only on ``(category, seed, start + i)``: random numbers come from a
 counter-based hash, not a sequential generator, so any slice can be made on its own while whole
-batches are drawn with array operations (tens of thousands of drawings a second).
+batches are drawn with array operations (over ten thousand drawings a second on one core).
 """
 from __future__ import annotations
 
