@@ -91,8 +91,9 @@ def _stroke_records(tf, folder, split, shuffle, seed):
         labels = tf.cast(data[:count], tf.int32)
         lengths = tf.cast(data[count:2 * count], tf.int32)
         points = tf.reshape(data[2 * count:], (-1, 3))
-        ragged = tf.RaggedTensor.from_row_lengths(points, lengths)
-        return tf.data.Dataset.from_tensor_slices((ragged, labels))
+        ends = tf.cumsum(lengths)
+        return tf.data.Dataset.from_tensor_slices((ends - lengths, ends, labels)).map(
+            lambda start, end, label: (points[start:end], label))
 
     return shards.interleave(read_shard, cycle_length=min(2, len(files)),
                              num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)

@@ -172,15 +172,16 @@ def _drawing_stream(name, count, source, seed, mirror, synthetic):
     """Yield (drawings iterator, source url) for one class."""
     if synthetic:
         from . import synthetic as synth
-        return synth.iter_drawings(name, count, seed=seed), "synthetic"
-    from . import download
-    fmt = "bitmap" if source == "bitmap" else source
-    return download.drawings(name, count=None, format=fmt, mirror=mirror), download.url_for(name, fmt, mirror)
+        return synth.iter_drawings(name, count or 10 ** 9, seed=seed), "synthetic"
+    from . import download, remote
+    return (download.drawings(name, count=count, recognized=None, format=source, mirror=mirror),
+            remote.url_for(name, source, mirror))
 
 
 def _collect(name, count, source, recognized, countries, sample, seed, mirror, synthetic, quiet):
     """Read one class's drawings, filter them, and keep ``count`` (the first, or a seeded random sample)."""
-    stream, url = _drawing_stream(name, count, source, seed, mirror, synthetic)
+    exact = sample == "first" and recognized is None and not countries
+    stream, url = _drawing_stream(name, count if exact else None, source, seed, mirror, synthetic)
     kept = _ClassDrawings()
     simplify = None
     if source == "raw" and not synthetic:
