@@ -57,40 +57,38 @@ def parse_records(buf: bytes, word: str | None = None) -> tuple[DrawingTable, in
     size = len(buf)
     records: list[int] = []
     strokes: list[int] = []
-    add_stroke = strokes.append
+    add_record, add_stroke = records.append, strokes.append
     p = 0
-    while p + 17 <= size:
-        q = p + 17
-        first = len(strokes)
-        for _ in range(buf[p + 15] | buf[p + 16] << 8):
-            if q + 2 > size:
-                q = size + 1
+    try:  # walk until a header or stroke runs past the end (IndexError) or a record does
+        while True:
+            q = p + 17
+            for _ in range(buf[p + 15] | buf[p + 16] << 8):
+                add_stroke(q)
+                q += 2 + 2 * (buf[q] | buf[q + 1] << 8)
+            if q > size:
                 break
-            add_stroke(q)
-            q += 2 + 2 * (buf[q] | buf[q + 1] << 8)
-        if q > size:
-            del strokes[first:]
-            break
-        records.append(p)
-        p = q
+            add_record(p)
+            p = q
+    except IndexError:
+        pass
     return _table(np.frombuffer(buf, dtype=np.uint8), records, strokes, word), p
 
 
 def _table(a: np.ndarray, records: list[int], strokes: list[int], word) -> DrawingTable:
     rec = np.array(records, dtype=np.int64)
     head = a[rec[:, None] + np.arange(HEADER.itemsize)].view(HEADER)[:, 0]
-    at = np.array(strokes, dtype=np.int64)
-    n = a[at].astype(np.int64) | a[at + 1].astype(np.int64) << 8
+    drawing_offsets = np.zeros(len(rec) + 1, dtype=np.int64)
+    np.cumsum(head["n_strokes"], out=drawing_offsets[1:])
+    at = np.array(strokes[:drawing_offsets[-1]], dtype=np.int64)  # drop a cut-off record's
+    n = a[at] | a[at + 1].astype(np.int64) << 8
     xs = ranges(at + 2, n)
     points = np.stack([a[xs], a[xs + np.repeat(n, n)]], axis=1)
     stroke_offsets = np.zeros(len(at) + 1, dtype=np.int64)
     np.cumsum(n, out=stroke_offsets[1:])
-    drawing_offsets = np.zeros(len(rec) + 1, dtype=np.int64)
-    np.cumsum(head["n_strokes"], out=drawing_offsets[1:])
     keys = head["key_id"]
     return DrawingTable(
         points, stroke_offsets, drawing_offsets,
-        word=np.full(len(rec), word or "", dtype=object).astype(str),
+        word=np.full(len(rec), word or ""),
         key_id=np.where(keys == 0, "", keys.astype(str)),
         countrycode=head["countrycode"].astype(str),
         timestamp=_timestamp_text(head["timestamp"]),
@@ -99,9 +97,13 @@ def _table(a: np.ndarray, records: list[int], strokes: list[int], word) -> Drawi
 
 def _timestamp_text(seconds: np.ndarray) -> np.ndarray:
     """Unix seconds -> '2017-03-20 16:17:04 UTC' (0 -> '', the format's "unknown")."""
-    text = np.datetime_as_string(seconds.astype("datetime64[s]"), unit="s")
-    text = np.strings.add(np.strings.replace(text, "T", " "), " UTC")
-    return np.where(seconds == 0, "", text)
+    iso = seconds.astype("datetime64[s]").astype("S19").view(np.uint8).reshape(-1, 19)
+    text = np.empty((len(seconds), 23), dtype=np.uint8)
+    text[:, :19] = iso
+    text[:, 10] = ord(" ")
+    text[:, 19:] = np.frombuffer(b" UTC", dtype=np.uint8)
+    text[seconds == 0] = 0
+    return text.view("S23")[:, 0].astype(str)
 
 
 def _timestamp_seconds(text: np.ndarray) -> np.ndarray:

@@ -34,6 +34,7 @@ _AFTER_CC = b'","timestamp":"'          # starts at quote 7
 _AFTER_TS = b'","recognized":'          # starts at quote 11
 _KEY_ID = b'"key_id":"'                 # starts at quote 14
 _AFTER_KEY = b'","drawing":'            # starts at quote 17
+_BLANK_STRUCTURE = bytes.maketrans(b"[],", b"   ")
 _CHANNEL_NAMES = {2: "(x, y)", 3: "raw (x, y, t)"}
 
 
@@ -80,7 +81,7 @@ def parse_lines(body: bytes, first_line: int = 1, word: str | None = None,
     fast, quotes = _official_layout(a, body, starts, ends)
     while True:
         lines = np.flatnonzero(fast)
-        result = _parse_official(a, starts[lines], ends[lines], quotes[lines], channels)
+        result = _parse_official(a, body, starts[lines], ends[lines], quotes[lines], channels)
         if isinstance(result, DrawingTable):
             break
         fast[lines[result]] = False  # valid layout but unusual content: let json.loads judge
@@ -202,11 +203,13 @@ def _lines_of(index: np.ndarray, line_first: np.ndarray) -> np.ndarray:
     return np.unique(np.searchsorted(line_first, index, side="right") - 1)
 
 
-def _parse_official(a, starts, ends, q, channels):
+def _parse_official(a, body, starts, ends, q, channels):
     """Parse lines already known to follow the official layout (``q``: their 20 quotes).
 
     Returns a DrawingTable, or the indices (into ``starts``) of lines whose drawing is not
     plain ``[[[n,...],...],...]`` JSON of 2- or 3-row strokes, for ``json.loads`` to judge.
+    Brackets and commas give the shape; the numbers of all drawings are read by one
+    ``np.fromstring`` call, and their count must match the shape.
     """
     n = len(starts)
     if n == 0:
@@ -214,52 +217,46 @@ def _parse_official(a, starts, ends, q, channels):
     lo, hi = q[:, 19] + 2, ends - 1  # each drawing is a[lo:hi]
     bad = (a[lo] != 91) | (a[hi - 1] != 93)
 
-    # Numbers begin after '[' or ',' and end before ',' or ']': find both edges in one pass.
+    # Nothing but digits, brackets, commas (and for raw data '-' and '.') inside a drawing.
     is_open, is_close, is_comma = a == 91, a == 93, a == 44
-    num = (a - 48) < 10
-    marks = np.flatnonzero((a == 45) | (a == 46))
-    marks, marks_first, _ = _in_lines(marks, lo, hi, starts)
-    if len(marks):  # raw data: signs and decimal points
-        num = num | (a == 45) | (a == 46)
-    edge = np.zeros(len(a), dtype=bool)
-    edge[1:] = (num[1:] & (is_open | is_comma)[:-1]) | (num[:-1] & (is_comma | is_close)[1:])
-    edges, edges_first, meta = _in_lines(np.flatnonzero(edge), lo, hi, starts)
-    bad |= meta | (np.diff(edges_first) % 2 == 1)
+    marks, _, _ = _in_lines(np.flatnonzero((a == 45) | (a == 46)), lo, hi, starts)
+    allowed = ((a - 48) < 10) | is_open | is_close | is_comma
+    if len(marks):
+        allowed |= (a == 45) | (a == 46)
+        digit = (a[marks + 1] - 48) < 10
+        after = a[marks - 1]
+        dot = a[marks] == 46
+        wrong = ~digit | np.where(dot, (after - 48) >= 10, (after != 91) & (after != 44))
+        if wrong.any():
+            bad[np.searchsorted(lo, marks[wrong], side="right") - 1] = True
+    other = np.flatnonzero(~allowed)
+    bad |= other[np.minimum(np.searchsorted(other, lo), len(other) - 1)] != hi
+
+    # Brackets: depth never 0 before a drawing's end, at most 3; '][' only as '],['.
     brackets, br_first, meta = _in_lines(np.flatnonzero(is_open | is_close), lo, hi, starts)
     bad |= meta | (np.diff(br_first) < 2)
     if bad.any():
         return np.flatnonzero(bad)
-    tok_s, tok_e = edges[0::2], edges[1::2]
-    if not (num[tok_s].all() and not num[tok_e].any()):
-        return _lines_of(np.flatnonzero(~num[tok_s] | num[tok_e]), edges_first[:-1] // 2)
-
-    # Brackets: depth never 0 before a drawing's end, at most 3; '][' only as '],['.
     opens = a[brackets] == 91
     depth = np.cumsum(opens.view(np.int8) * 2 - 1, dtype=np.int32)
     last = br_first[1:] - 1
     is_last = np.zeros(len(brackets), dtype=bool)
     is_last[last] = True
     gap = brackets[1:] - brackets[:-1]
-    after_close = ~opens[:-1]
     wrong = np.zeros(len(brackets), dtype=bool)
-    wrong[:-1] = (np.where(after_close & opens[1:], (gap != 2) | (a[brackets[:-1] + 1] != 44),
+    wrong[:-1] = (np.where(~opens[:-1] & opens[1:], (gap != 2) | (a[brackets[:-1] + 1] != 44),
                            (gap != 1) & ~(opens[:-1] & ~opens[1:] & (depth[:-1] == 3)))
                   & ~is_last[:-1])
     wrong |= (depth > 3) | (depth < 0) | ((depth == 0) != is_last)
     if wrong.any():
         return _lines_of(np.flatnonzero(wrong), br_first[:-1])
 
-    # Rows are depth-3 arrays; numbers must fill them exactly: n(,n)* between '[' and ']'.
+    # Rows are depth-3 arrays of numbers: commas inside a row + 1 numbers each.
     row = np.flatnonzero(opens & (depth == 3))
     row_open, row_close = brackets[row], brackets[row + 1]
-    r0, r1 = np.searchsorted(tok_s, row_open), np.searchsorted(tok_s, row_close)
-    row_len = r1 - r0
-    full = np.flatnonzero(row_len)
-    joined = np.count_nonzero(tok_s[1:] == tok_e[:-1] + 1)
-    if (row_len.sum() != len(tok_s) or joined != len(tok_s) - len(full)
-            or (tok_s[r0[full]] != row_open[full] + 1).any()
-            or (tok_e[r1[full] - 1] != row_close[full]).any()):
-        return _row_errors(tok_s, tok_e, row_open, row_close, r0, r1, brackets[br_first[:-1]])
+    commas = np.flatnonzero(is_comma)
+    row_len = np.searchsorted(commas, row_close) - np.searchsorted(commas, row_open)
+    row_len += row_close - row_open > 1
 
     # Strokes are depth-2 arrays of 2 (x, y) or 3 (x, y, t) rows of one length.
     stroke = np.flatnonzero(opens & (depth == 2))
@@ -273,94 +270,30 @@ def _parse_official(a, starts, ends, q, channels):
     if wrong_rows.any():
         return _lines_of(stroke[wrong_rows], br_first[:-1])
 
-    values, is_int, wrong = _numbers(a, tok_s, tok_e, marks)
-    if wrong.any():
-        return _lines_of(np.flatnonzero(wrong), edges_first[:-1] // 2)
-    lengths = row_len[::want]
+    text = b" ".join([body[i:j] for i, j in zip(lo.tolist(), hi.tolist())])
+    try:
+        values = np.fromstring(text.translate(_BLANK_STRUCTURE),
+                               dtype=np.float64 if len(marks) else np.int64, sep=" ")
+    except ValueError:
+        values = None
+    if values is None or len(values) != row_len.sum() or (
+            len(values) and (np.abs(values).max() >= 2 ** 53)):
+        return np.arange(n)  # some number is not plain JSON: let json.loads judge every line
+
     column = np.repeat(np.arange(len(row_len)) % want, row_len)
     points = np.stack([values[column == k] for k in range(want)], axis=1)
-    if is_int and want == 2 and (len(points) == 0 or (points.min() >= 0 and points.max() <= 255)):
+    if want == 2 and not len(marks) and (len(points) == 0 or points.max() <= 255):
         points = points.astype(np.uint8)
     else:
         points = points.astype(np.float64)
-    stroke_offsets = np.zeros(len(lengths) + 1, dtype=np.int64)
-    np.cumsum(lengths, out=stroke_offsets[1:])
+    stroke_offsets = np.zeros(len(stroke) + 1, dtype=np.int64)
+    np.cumsum(row_len[::want], out=stroke_offsets[1:])
     drawing_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(strokes_per_line, out=drawing_offsets[1:])
     word, countrycode, timestamp, key_id = _metadata(a, q)
     return DrawingTable(points, stroke_offsets, drawing_offsets, word=word, key_id=key_id,
                         countrycode=countrycode, timestamp=timestamp,
                         recognized=a[q[:, 13] + 2] == ord("t"))
-
-
-def _row_errors(tok_s, tok_e, row_open, row_close, r0, r1, line_lo):
-    """The lines holding numbers outside rows or rows not of the form ``[n(,n)*]``."""
-    inside = np.zeros(len(tok_s) + 1, dtype=np.int64)
-    np.add.at(inside, r0, 1)
-    np.add.at(inside, r1, -1)
-    stray = np.flatnonzero(np.cumsum(inside[:-1]) != 1)
-    full = np.flatnonzero(r1 > r0)
-    joined = np.append(tok_s[1:] == tok_e[:-1] + 1, False)
-    gaps = np.add.reduceat(~joined, r0[full]) if len(full) else np.zeros(0, dtype=np.int64)
-    broken = full[(tok_s[r0[full]] != row_open[full] + 1) | (tok_e[r1[full] - 1] != row_close[full])
-                  | (gaps[:len(full)] != 1)]
-    positions = np.concatenate([tok_s[stray], row_open[broken]])
-    return np.unique(np.searchsorted(line_lo, positions, side="right") - 1)
-
-
-# Digit values by byte for numbers of up to 3 digits read from their end; '[' and ',' before a
-# short number count 0, anything else marks the number as malformed (> 999).
-_UNITS = np.full(256, 10 ** 4, dtype=np.int32)
-_UNITS[48:58] = np.arange(10)
-_TENS = np.where(_UNITS < 10, _UNITS * 10, 10 ** 4)
-_TENS[[ord("["), ord(",")]] = 0
-_HUNDREDS = np.where(_UNITS < 10, _UNITS * 100, 10 ** 4)
-
-
-def _numbers(a: np.ndarray, begin: np.ndarray, end: np.ndarray, marks: np.ndarray):
-    """Read the numbers ``a[begin:end]``; return (values, all_integers, malformed mask).
-
-    Numbers of up to 3 digits (all of simplified data) are read from their last three bytes
-    at once; longer or signed integers digit by digit over all of them at once; decimals (raw
-    files) go through ``float`` so they round exactly as JSON readers do.
-    """
-    length = end - begin
-    values = (_UNITS[a[end - 1]] + _TENS[a[end - 2]]
-              + np.where(length >= 3, _HUNDREDS[a[end - 3]], 0)).astype(np.int64)
-    wrong = values > 999
-    other = length > 3
-    if len(marks):
-        at = np.searchsorted(begin, marks, side="right") - 1
-        other[at] = True
-    rest = np.flatnonzero(other)
-    if not len(rest):
-        return values, True, wrong
-    wrong[rest] = False
-    decimal = np.zeros(len(begin), dtype=bool)
-    if len(marks):
-        decimal[at[a[marks] == 46]] = True
-    ints = rest[~decimal[rest] & (length[rest] <= 19)]
-    if len(ints):
-        b, e = begin[ints], end[ints]
-        negative = a[b] == 45
-        b = b + negative
-        width = int((e - b).max())
-        cells = a[np.maximum(e[:, None] - np.arange(width, 0, -1), 0)] - np.uint8(48)
-        used = np.arange(width) >= (width - (e - b))[:, None]
-        wrong[ints] = (e <= b) | (used & (cells > 9)).any(axis=1)
-        v = np.where(used, cells, 0).astype(np.int64) @ (10 ** np.arange(width - 1, -1, -1))
-        values[ints] = np.where(negative, -v, v)
-    slow = rest[decimal[rest] | (length[rest] > 19)]
-    if not len(slow):
-        return values, True, wrong
-    buf = a.tobytes()
-    out = values.astype(np.float64)
-    for i, s, e in zip(slow.tolist(), begin[slow].tolist(), end[slow].tolist()):
-        try:
-            out[i] = float(buf[s:e])
-        except ValueError:
-            wrong[i] = True
-    return out, not decimal.any(), wrong
 
 
 # --- writing ---------------------------------------------------------------------------------
