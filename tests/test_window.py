@@ -33,15 +33,15 @@ def display():
         server.wait(timeout=10)
 
 
-def test_draw_in_a_real_window_save_and_quit(display, tmp_path, mirror):
+def test_draw_in_a_real_window_save_and_quit(display, tmp_path, tmp_path_factory, mirror):
     pytest.importorskip("tkinter", reason="python3 has no tkinter: TkAgg cannot open a window")
-    run = tiny_run(mirror)
+    run = tiny_run(mirror, tmp_path_factory)
     script = {"strokes": [[[60, 90, 130, 170, 190], [80, 60, 55, 65, 90]], [[70, 120, 180], [150, 175, 150]]],
-              "keys": ["up", "3", "s", "q"]}
+              "keys": ["up", "9", "s", "q"]}
     (tmp_path / "script.json").write_text(json.dumps(script))
     out = tmp_path / "window.png"
     env = dict(os.environ, DISPLAY=display, MPLBACKEND="TkAgg", QD_CANVAS_SCRIPT=str(tmp_path / "script.json"))
-    done = subprocess.run([sys.executable, "-m", "cli.main", "complete", str(run), "--interactive", "--n", "4",
+    done = subprocess.run([sys.executable, "-m", "cli.main", "complete", str(run), "--interactive", "--n", "2",
                            "--seed", "1", "--out", str(out)], env=env, capture_output=True, text=True, timeout=180)
     assert done.returncode == 0, done.stderr[-2000:]
     image = matplotlib.image.imread(out)[..., :3]
@@ -49,5 +49,5 @@ def test_draw_in_a_real_window_save_and_quit(display, tmp_path, mirror):
     pad, panels = image[: int(height * 0.9), : width // 2], image[: int(height * 0.9), width // 2:]
     assert (pad.max(axis=2) < 0.2).sum() > 300  # the two strokes, black
     assert (panels.max(axis=2) < 0.2).sum() > 100  # the strokes again in each candidate panel
-    assert (panels.max(axis=2) - panels.min(axis=2) > 0.4).sum() > 50  # coloured completions
+    assert (panels.max(axis=2) - panels.min(axis=2) > 0.4).sum() > 20  # coloured completions (9 candidates)
     assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
