@@ -182,22 +182,6 @@ def _metadata(a: np.ndarray, q: np.ndarray) -> list[np.ndarray]:
     return [values[:, k] for k in range(4)]
 
 
-def _in_lines(pos: np.ndarray, lo: np.ndarray, hi: np.ndarray, starts: np.ndarray):
-    """Keep the positions inside each line's drawing ``[lo, hi)``.
-
-    Returns (kept positions, index of each line's first kept position (n + 1), lines with
-    such positions in their metadata).
-    """
-    i0, i1 = np.searchsorted(pos, lo), np.searchsorted(pos, hi)
-    in_metadata = np.searchsorted(pos, starts) != i0
-    counts = i1 - i0
-    if len(pos) and (i0[0] or i1[-1] != len(pos) or (i0[1:] != i1[:-1]).any()):
-        pos = pos[ranges(i0, counts)]  # positions of other (json.loads) lines lie between
-    first = np.zeros(len(lo) + 1, dtype=np.int64)
-    np.cumsum(counts, out=first[1:])
-    return pos, first, in_metadata
-
-
 def _lines_of(index: np.ndarray, line_first: np.ndarray) -> np.ndarray:
     """Which lines the entries at ``index`` belong to (``line_first``: first entry of each)."""
     return np.unique(np.searchsorted(line_first, index, side="right") - 1)
@@ -208,57 +192,55 @@ def _parse_official(a, body, starts, ends, q, channels):
 
     Returns a DrawingTable, or the indices (into ``starts``) of lines whose drawing is not
     plain ``[[[n,...],...],...]`` JSON of 2- or 3-row strokes, for ``json.loads`` to judge.
-    Brackets and commas give the shape; the numbers of all drawings are read by one
-    ``np.fromstring`` call, and their count must match the shape.
+    The drawings are joined into one text; deleting its digits leaves the brackets and commas
+    from which the shape follows (a row of k commas holds k + 1 numbers), and one
+    ``np.fromstring`` reads every number, whose count must match the shape.
     """
     n = len(starts)
     if n == 0:
         return DrawingTable.empty(channels or 2)
     lo, hi = q[:, 19] + 2, ends - 1  # each drawing is a[lo:hi]
     bad = (a[lo] != 91) | (a[hi - 1] != 93)
-
-    # Nothing but digits, brackets, commas (and for raw data '-' and '.') inside a drawing.
-    is_open, is_close, is_comma = a == 91, a == 93, a == 44
-    marks, _, _ = _in_lines(np.flatnonzero((a == 45) | (a == 46)), lo, hi, starts)
-    allowed = ((a - 48) < 10) | is_open | is_close | is_comma
-    if len(marks):
-        allowed |= (a == 45) | (a == 46)
-        digit = (a[marks + 1] - 48) < 10
-        after = a[marks - 1]
-        dot = a[marks] == 46
-        wrong = ~digit | np.where(dot, (after - 48) >= 10, (after != 91) & (after != 44))
-        if wrong.any():
-            bad[np.searchsorted(lo, marks[wrong], side="right") - 1] = True
-    other = np.flatnonzero(~allowed)
-    bad |= other[np.minimum(np.searchsorted(other, lo), len(other) - 1)] != hi
-
-    # Brackets: depth never 0 before a drawing's end, at most 3; '][' only as '],['.
-    brackets, br_first, meta = _in_lines(np.flatnonzero(is_open | is_close), lo, hi, starts)
-    bad |= meta | (np.diff(br_first) < 2)
     if bad.any():
         return np.flatnonzero(bad)
-    opens = a[brackets] == 91
+    text = b"\n".join([body[i:j] for i, j in zip(lo.tolist(), hi.tolist())])
+    line_at = np.zeros(n, dtype=np.int64)  # where each drawing begins in ``text``
+    np.cumsum(hi[:-1] - lo[:-1] + 1, out=line_at[1:])
+    raw = b"-" in text or b"." in text
+
+    # Nothing but digits, brackets and commas (for raw data also '-' and '.') in a drawing.
+    t = np.frombuffer(text, dtype=np.uint8)
+    allowed = ((t - 48) < 10) | (t == 91) | (t == 93) | (t == 44) | (t == 10)
+    if raw:
+        marks = np.flatnonzero((t == 45) | (t == 46))
+        before, after = t[marks - 1], t[np.minimum(marks + 1, len(t) - 1)]
+        allowed[marks] = ((after - 48) < 10) & np.where(
+            t[marks] == 46, (before - 48) < 10, (before == 91) | (before == 44))
+    if not allowed.all():
+        return _lines_of(np.flatnonzero(~allowed), line_at)
+
+    # The shape, from brackets and commas alone ("[[[,,],[,,]],[[,],[,]]]").
+    shape = np.frombuffer(text.translate(None, b"0123456789-." if raw else b"0123456789"),
+                          dtype=np.uint8)
+    brackets = np.flatnonzero(shape >= 91)
+    opens = shape[brackets] == 91
+    br_first = np.searchsorted(brackets, np.append(np.flatnonzero(shape == 10), len(shape)))
+    br_first = np.concatenate(([0], br_first))
     depth = np.cumsum(opens.view(np.int8) * 2 - 1, dtype=np.int32)
-    last = br_first[1:] - 1
     is_last = np.zeros(len(brackets), dtype=bool)
-    is_last[last] = True
+    is_last[br_first[1:] - 1] = True
     gap = brackets[1:] - brackets[:-1]
     wrong = np.zeros(len(brackets), dtype=bool)
-    wrong[:-1] = (np.where(~opens[:-1] & opens[1:], (gap != 2) | (a[brackets[:-1] + 1] != 44),
+    # '[[' and ']]' touch, '][' only as '],[', '[...]' only around a row of numbers.
+    wrong[:-1] = (np.where(~opens[:-1] & opens[1:], gap != 2,
                            (gap != 1) & ~(opens[:-1] & ~opens[1:] & (depth[:-1] == 3)))
                   & ~is_last[:-1])
     wrong |= (depth > 3) | (depth < 0) | ((depth == 0) != is_last)
     if wrong.any():
         return _lines_of(np.flatnonzero(wrong), br_first[:-1])
 
-    # Rows are depth-3 arrays of numbers: commas inside a row + 1 numbers each.
     row = np.flatnonzero(opens & (depth == 3))
-    row_open, row_close = brackets[row], brackets[row + 1]
-    commas = np.flatnonzero(is_comma)
-    row_len = np.searchsorted(commas, row_close) - np.searchsorted(commas, row_open)
-    row_len += row_close - row_open > 1
-
-    # Strokes are depth-2 arrays of 2 (x, y) or 3 (x, y, t) rows of one length.
+    row_len = brackets[row + 1] - brackets[row]  # commas + 1
     stroke = np.flatnonzero(opens & (depth == 2))
     rows_per_stroke = np.diff(np.append(np.searchsorted(row, stroke), len(row)))
     strokes_per_line = np.diff(np.searchsorted(stroke, br_first))
@@ -270,19 +252,14 @@ def _parse_official(a, body, starts, ends, q, channels):
     if wrong_rows.any():
         return _lines_of(stroke[wrong_rows], br_first[:-1])
 
-    text = b" ".join([body[i:j] for i, j in zip(lo.tolist(), hi.tolist())])
-    try:
-        values = np.fromstring(text.translate(_BLANK_STRUCTURE),
-                               dtype=np.float64 if len(marks) else np.int64, sep=" ")
-    except ValueError:
-        values = None
+    values = _raw_numbers(text, t) if raw else _numbers(text)
     if values is None or len(values) != row_len.sum() or (
             len(values) and (np.abs(values).max() >= 2 ** 53)):
-        return np.arange(n)  # some number is not plain JSON: let json.loads judge every line
+        return np.arange(n)  # empty rows, stray commas, odd numbers: let json.loads judge
 
     column = np.repeat(np.arange(len(row_len)) % want, row_len)
     points = np.stack([values[column == k] for k in range(want)], axis=1)
-    if want == 2 and not len(marks) and (len(points) == 0 or points.max() <= 255):
+    if want == 2 and not raw and (len(points) == 0 or points.max() <= 255):
         points = points.astype(np.uint8)
     else:
         points = points.astype(np.float64)
@@ -294,6 +271,41 @@ def _parse_official(a, body, starts, ends, q, channels):
     return DrawingTable(points, stroke_offsets, drawing_offsets, word=word, key_id=key_id,
                         countrycode=countrycode, timestamp=timestamp,
                         recognized=a[q[:, 13] + 2] == ord("t"))
+
+
+def _numbers(text: bytes):
+    """Every number of ``text`` in order (int64), or None if one cannot be read."""
+    try:
+        return np.fromstring(text.translate(_BLANK_STRUCTURE), dtype=np.int64, sep=" ")
+    except ValueError:
+        return None
+
+
+def _raw_numbers(text: bytes, t: np.ndarray):
+    """Every number of ``text`` in order (float64), or None if one cannot be read.
+
+    Integers go through one ``np.fromstring`` with the decimals blanked out; the decimals go
+    through ``float``, which rounds exactly as JSON readers do.
+    """
+    number = ((t - 48) < 10) | (t == 45) | (t == 46)
+    edge = np.flatnonzero(number[1:] != number[:-1]) + 1
+    begin, end = edge[0::2], edge[1::2]
+    decimal = np.unique(np.searchsorted(begin, np.flatnonzero(t == 46), side="right") - 1)
+    blanked = t.copy()
+    blanked[ranges(begin[decimal], end[decimal] - begin[decimal])] = 32
+    whole = np.ones(len(begin), dtype=bool)
+    whole[decimal] = False
+    values = np.empty(len(begin), dtype=np.float64)
+    ints = _numbers(blanked.tobytes())
+    if ints is None or len(ints) != whole.sum():
+        return None
+    values[whole] = ints
+    try:
+        values[decimal] = [float(text[i:j]) for i, j in zip(begin[decimal].tolist(),
+                                                             end[decimal].tolist())]
+    except ValueError:
+        return None
+    return values
 
 
 # --- writing ---------------------------------------------------------------------------------
