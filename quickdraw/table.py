@@ -39,8 +39,10 @@ def ranges(starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
 
 
 def _strings(values, n: int) -> np.ndarray:
-    out = np.asarray(values if values is not None else [""] * n, dtype=str)
-    return out if out.shape == (n,) else np.full(n, "", dtype=str)
+    out = np.full(n, "") if values is None else np.asarray(values, dtype=str)
+    if out.shape != (n,):
+        raise ValueError(f"expected {n} metadata values, got shape {out.shape}")
+    return out
 
 
 class DrawingTable:

@@ -122,7 +122,7 @@ def _parse_record(line: bytes, line_no: int, word: str | None, channels: int | N
                                  "(x, y, t) of numbers, all of one length")
         if channels is not None and len(stroke) != channels:
             raise QuickDrawError(f"line {line_no}: has {_CHANNEL_NAMES[len(stroke)]} strokes but "
-                                 f"earlier lines have {_CHANNEL_NAMES[channels]} strokes")
+                                 f"other lines have {_CHANNEL_NAMES[channels]} strokes")
         channels = len(stroke)
     drawing = Drawing.from_json(record)
     if word is not None and "word" not in record:
