@@ -1,14 +1,35 @@
 """qd: a toolkit for Google's Quick, Draw! dataset (CC BY 4.0) and sketch models.
 
-Heavy parts (TensorFlow) load only when used.
+>>> import quickdraw
+>>> for d in quickdraw.drawings("cat", count=3):  # doctest: +SKIP
+...     print(d.countrycode, len(d.strokes))
+>>> quickdraw.build(["cat", "dog"], count=2000, out="homework/")  # doctest: +SKIP
+>>> train = quickdraw.load("homework/", "bitmap", split="train")  # doctest: +SKIP
+
+Heavy parts (requests, TensorFlow) load only when first used.
 """
 __version__ = "0.1.0"
 
 from .categories import names as category_names, resolve as resolve_category
+from .download import download, drawings
 from .drawing import Drawing
 from .errors import QuickDrawError
+from .export import export
 
 ATTRIBUTION = ('Data: Google Creative Lab, "The Quick, Draw! Dataset", CC BY 4.0, '
                "https://github.com/googlecreativelab/quickdraw-dataset")
 
-__all__ = ["ATTRIBUTION", "__version__", "Drawing", "QuickDrawError", "category_names", "resolve_category"]
+# Functions whose module has another name load on first use; the rest are imported above.
+_LAZY = {"build": "subset", "open_dataset": "dataset_folder", "load": "pipeline"}
+
+__all__ = ["ATTRIBUTION", "__version__", "Drawing", "QuickDrawError", "category_names", "resolve_category",
+           "download", "drawings", "export", *_LAZY]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        import importlib
+        value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
