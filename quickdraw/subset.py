@@ -173,8 +173,9 @@ def _drawing_stream(name, count, source, seed, mirror, synthetic):
     if synthetic:
         from . import synthetic as synth
         return synth.iter_drawings(name, count or 10 ** 9, seed=seed), "synthetic"
-    from . import download, remote
-    return (download.drawings(name, count=count, recognized=None, format=source, mirror=mirror),
+    from . import remote
+    from .download import drawings
+    return (drawings(name, count=count, recognized=None, format=source, mirror=mirror),
             remote.url_for(name, source, mirror))
 
 
