@@ -29,6 +29,17 @@ def register(sub) -> None:
     p.add_argument("--out-ndjson", metavar="PATH", help="also write the completed drawings as simplified ndjson")
     p.set_defaults(func=_complete)
 
+    d = sub.add_parser(
+        "demo", help="the offline tour: build a dataset, train both models, classify and complete drawings",
+        description="Build a small dataset of SYNTHETIC doodles (or, with --real, real Quick, Draw! drawings), "
+        "train the CNN and a small Sketch-RNN on the CPU (under 10 minutes on 2 cores), and write the "
+        "learning curves, a classified drawing and a completion grid into one folder with a README.txt.",
+    )
+    d.add_argument("--out", default="demo", help="folder for everything the demo writes (default demo)")
+    d.add_argument("--real", action="store_true", help="use real drawings from the bucket or --mirror")
+    d.add_argument("--mirror", metavar="URL_OR_DIR", help="where to read real drawings (with --real)")
+    d.set_defaults(func=_demo)
+
 
 def _complete(args: argparse.Namespace) -> int:
     from quickdraw.errors import QuickDrawError
@@ -43,4 +54,17 @@ def _complete(args: argparse.Namespace) -> int:
     print(complete.complete_file(args.rundir, args.drawing, n=args.n, temperature=args.temperature,
                                  seed=args.seed, z=args.z, index=args.index, keep_strokes=args.keep_strokes,
                                  out=args.out, out_ndjson=args.out_ndjson))
+    return 0
+
+
+def _demo(args: argparse.Namespace) -> int:
+    from quickdraw.demo import run_demo
+    from quickdraw.errors import QuickDrawError
+
+    if args.mirror and not args.real:
+        raise QuickDrawError("--mirror only applies with --real (the default demo uses synthetic doodles)")
+    files = run_demo(args.out, real=args.real, mirror=args.mirror)
+    print(f"wrote {args.out}/:")
+    for name, about in files:
+        print(f"  {name:16} {about}")
     return 0
