@@ -90,15 +90,10 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
     x_train, y_train = _split(folder, "train")
     x_valid, y_valid = _split(folder, "valid")
 
-    keras.utils.set_random_seed(s.seed)
-    devices = _devices()
-    policy = _policy(s.mixed_precision, devices)
+    devices = accelerators()
     scope, replicas = _distribution(s.distribute)
-    steps = math.ceil(len(x_train) / s.batch_size)
     with scope:
-        model = cnn_model.build_model(s.model, folder.image_size, classes, augment=s.augment, seed=s.seed, dtype=policy)
-        model.compile(_optimizer(s, steps, policy), _loss(), metrics=[_accuracy()],
-                      jit_compile=s.xla or keras.backend.backend() == "jax")
+        model = compiled_model(s, folder.image_size, classes, math.ceil(len(x_train) / s.batch_size), devices)
         keeper = _RunKeeper(rundir, s.patience, len(x_train))
         if resume:
             keeper.restore(model)
@@ -120,18 +115,47 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
     return metrics
 
 
-def evaluate_run(rundir, dataset, split: str = "test") -> dict:
-    """Metrics of the run's model on ``split`` of ``dataset``; also written to RUNDIR/eval-<dataset>-<split>.json.
+def compiled_model(s: Settings, image_size: int, classes, steps_per_epoch: int, devices=None):
+    """The ``s.model`` classifier, seeded and compiled as ``train`` trains it (``devices`` from ``accelerators``)."""
+    keras.utils.set_random_seed(s.seed)
+    policy = _policy(s.mixed_precision, devices or accelerators())
+    model = cnn_model.build_model(s.model, image_size, classes, augment=s.augment, seed=s.seed, dtype=policy)
+    model.compile(_optimizer(s, steps_per_epoch, policy), _loss(), metrics=[_accuracy()],
+                  jit_compile=s.xla or keras.backend.backend() == "jax")
+    return model
 
-    The dataset must hold the model's classes (in any order). Returns accuracy, top-3 accuracy,
-    loss, per-class accuracy and the number of examples.
+
+def accelerators() -> list[str]:
+    """Kinds of the devices Keras' backend trains on: one "GPU" per GPU, else one "CPU" per CPU device."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        return ["GPU"] * len(gpus) if gpus else ["CPU"] * len(tf.config.list_logical_devices("CPU"))
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return [d.platform.upper() for d in jax.devices()]
+    return ["CPU"]
+
+
+def evaluate_run(rundir, dataset, split: str = "test") -> dict:
+    """Metrics of the run's model on ``split`` of ``dataset`` (accuracy, top-3 accuracy, loss, per class).
+
+    The dataset must hold the model's classes, in any order. Writes them with the confusion counts
+    to RUNDIR/eval-<dataset name>-<split>.json and the matrix to ...-confusion.png; returns them
+    without the confusion counts.
     """
-    classifier = Classifier(rundir)
-    folder = open_dataset(dataset)
-    metrics = evaluate_model(classifier.model, folder, split)
-    out = Path(rundir) / f"eval-{Path(dataset).resolve().name}-{split}.json"
-    _write_json(out, metrics)
-    return metrics
+    from .training_plots import plot_confusion
+
+    model = Classifier(rundir)
+    metrics = evaluate_model(model.model, open_dataset(dataset), split)
+    stem = f"eval-{Path(dataset).resolve().name}-{split}"
+    _write_json(Path(rundir) / f"{stem}.json", metrics)
+    note = " (SYNTHETIC data)" if model.synthetic else ""
+    plot_confusion(metrics["confusion"], model.classes, Path(rundir) / f"{stem}-confusion.png",
+                   title=f"{Path(dataset).name} {split}: accuracy {metrics['accuracy']:.1%}{note}")
+    return {k: v for k, v in metrics.items() if k != "confusion"}
 
 
 def evaluate_model(model, folder, split: str) -> dict:
@@ -350,21 +374,6 @@ def _split(folder, split):
         raise QuickDrawError(f"{folder.path} has no drawings in its {split} split; rebuild it with "
                              "`qd build ... --splits 0.8,0.1,0.1`")
     return x, y
-
-
-def _devices() -> list[str]:
-    """Names of the accelerators Keras' backend sees, or ["CPU"]."""
-
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        gpus = tf.config.list_logical_devices("GPU")
-        return ["GPU"] * len(gpus) if gpus else ["CPU"] * len(tf.config.list_logical_devices("CPU"))
-    if keras.backend.backend() == "jax":
-        import jax
-
-        return [d.platform.upper() for d in jax.devices()]
-    return ["CPU"]
 
 
 def _policy(mixed_precision: bool, devices) -> str | None:

@@ -1,0 +1,296 @@
+"""The doodle classifier: qd train-cnn, qd evaluate (CNN side) and qd classify, on tiny real datasets."""
+import contextlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import matplotlib.image
+import numpy as np
+import pytest
+
+from cli.main import main
+from quickdraw.errors import QuickDrawError
+
+keras = pytest.importorskip("keras")
+from quickdraw import classifier, cnn_model  # noqa: E402
+from quickdraw.subset import build  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+CLASSES = ["cat", "eye", "fish"]
+
+
+def _build(out, mirror, classes=CLASSES, count=40):
+    return build(classes, count, out, source="bitmap", mirror=str(mirror), quiet=True)
+
+
+def _qd(*argv):
+    """Run ``qd`` in this process; return (exit status, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main([str(a) for a in argv])
+    return status, out.getvalue(), err.getvalue()
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory, mirror):
+    return _build(tmp_path_factory.mktemp("data") / "three", mirror)
+
+
+@pytest.fixture(scope="module")
+def distributed_run(dataset, tmp_path_factory):
+    """``qd train-cnn --distribute`` over two logical CPU devices, in a process of its own (TensorFlow's
+    devices are fixed once it starts), started first so that it trains while this process does."""
+    run = tmp_path_factory.mktemp("distributed") / "run"
+    code = ("import sys, tensorflow as tf; cpu = tf.config.list_physical_devices('CPU')[0]; "
+            "tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2); "
+            "from cli.main import main; sys.exit(main(sys.argv[1:]))")
+    process = subprocess.Popen([sys.executable, "-c", code, "train-cnn", str(dataset), "--out", str(run),
+                                "--model", "mlp", "--epochs", "1", "--distribute"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    yield process, run
+    if process.poll() is None:
+        process.kill()
+        process.communicate()
+
+
+@pytest.fixture(scope="module")
+def cnn_run(dataset, distributed_run, tmp_path_factory):
+    """A CNN trained for two epochs through the CLI: (run folder, what qd printed)."""
+    run = tmp_path_factory.mktemp("runs") / "cnn1"
+    status, out, err = _qd("train-cnn", dataset, "--out", run, "--epochs", 2, "--batch-size", 32)
+    assert status == 0, err
+    return run, out
+
+
+def _json(path):
+    return json.loads(Path(path).read_text())
+
+
+def test_train_cnn_leaves_a_complete_run_folder(cnn_run):
+    run, out = cnn_run
+    assert sorted(p.name for p in run.iterdir()) == sorted(
+        ["run.json", "model.keras", "history.json", "curves.png", "confusion.png", "metrics.json"])
+    info = _json(run / "run.json")
+    assert info["kind"] == "cnn" and info["status"] == "done" and info["classes"] == CLASSES
+    history = _json(run / "history.json")
+    assert [h["epoch"] for h in history] == [1, 2]
+    assert all(h["examples_per_s"] > 0 and 0 <= h["val_accuracy"] <= 1 and h["loss"] > 0 for h in history)
+    # One epoch of warm-up to the peak learning rate, then cosine decay to zero by the last epoch.
+    assert history[0]["lr"] == pytest.approx(0.002) and history[1]["lr"] == pytest.approx(0, abs=1e-9)
+    m = _json(run / "metrics.json")
+    assert m["split"] == "test" and m["examples"] == 12 and m["epochs_run"] == 2 and m["best_epoch"] in (1, 2)
+    assert 0 <= m["accuracy"] <= m["top3_accuracy"] == 1.0  # three classes: top-3 always holds the truth
+    assert sorted(m["per_class_accuracy"]) == CLASSES and np.sum(m["confusion"]) == 12
+    # Keras prints a line per epoch off a terminal, with examples/s; then qd's summary.
+    assert out.count("examples/s:") == 2 and "Epoch 2/2" in out
+    assert f"test accuracy {m['accuracy']:.1%}" in out and f"best epoch {m['best_epoch']} of 2" in out
+
+
+def test_plots_are_written_as_pngs(cnn_run):
+    run, _ = cnn_run
+    curves = matplotlib.image.imread(run / "curves.png")
+    confusion = matplotlib.image.imread(run / "confusion.png")
+    assert curves.shape[:2] == (400, 1000)
+    assert confusion.shape[0] > 300 and confusion.shape[1] > confusion.shape[0]  # colour bar on the right
+    for image in (curves, confusion):
+        assert image[..., :3].std() > 0.05  # not blank
+    blue = (confusion[..., 2] > 0.6) & (confusion[..., 0] < 0.3)
+    assert blue.sum() > 500  # dark cells on the diagonal of a model that learned something
+
+
+def test_saved_model_takes_raw_bitmaps_and_knows_its_classes(cnn_run, dataset):
+    run, _ = cnn_run
+    model = keras.models.load_model(run / "model.keras", compile=False)
+    assert model.input.dtype == "uint8" and tuple(model.input.shape) == (None, 28, 28, 1)
+    assert cnn_model.class_names(model) == CLASSES
+    from quickdraw.dataset_folder import open_dataset
+
+    folder = open_dataset(dataset)
+    probs = model.predict(folder.bitmaps("test")[..., None], verbose=0)
+    assert probs.dtype == np.float32 and np.allclose(probs.sum(axis=1), 1, atol=1e-5)
+    accuracy = (probs.argmax(axis=1) == folder.labels("test")).mean()
+    assert round(float(accuracy), 4) == _json(run / "metrics.json")["accuracy"]
+
+
+def test_evaluate_prints_and_writes_metrics(cnn_run, dataset):
+    run, _ = cnn_run
+    status, out, err = _qd("evaluate", run, dataset, "--split", "valid")
+    assert status == 0, err
+    printed = json.loads(out)
+    assert printed["split"] == "valid" and printed["examples"] == 12 and "confusion" not in printed
+    written = _json(run / "eval-three-valid.json")
+    assert written["accuracy"] == printed["accuracy"] and np.sum(written["confusion"]) == 12
+    assert (run / "eval-three-valid-confusion.png").stat().st_size > 1000
+
+
+def test_evaluate_matches_classes_by_name_and_refuses_other_classes(cnn_run, dataset, mirror, tmp_path):
+    run, _ = cnn_run
+    reordered = _build(tmp_path / "reordered", mirror, ["fish", "cat", "eye"])
+    from quickdraw.dataset_folder import open_dataset
+
+    folder = open_dataset(reordered)
+    model = keras.models.load_model(run / "model.keras", compile=False)
+    said = np.array(CLASSES)[model.predict(folder.bitmaps("test")[..., None], verbose=0).argmax(axis=1)]
+    truth = np.array(folder.classes)[folder.labels("test")]
+    assert classifier.evaluate_run(run, reordered)["accuracy"] == round(float((said == truth).mean()), 4)
+    other = _build(tmp_path / "other", mirror, ["cat", "eye", "apple"], count=10)
+    status, _, err = _qd("evaluate", run, other)
+    assert status == 1 and err.strip() == (
+        "qd: the dataset's classes differ from the model's; missing: fish; unknown to the model: apple")
+
+
+def test_bad_datasets_are_one_line_errors(tmp_path, mirror):
+    status, _, err = _qd("train-cnn", tmp_path, "--out", tmp_path / "run")
+    assert status == 1 and "is not a qd dataset" in err and err.count("\n") == 1
+    one = _build(tmp_path / "one", mirror, ["cat"], count=10)
+    status, _, err = _qd("train-cnn", one, "--out", tmp_path / "run")
+    assert status == 1 and err.strip() == f"qd: {one} has 1 class; a classifier needs at least 2"
+    assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("size, ok", [(7, False), (8, True), (28, True), (256, True), (257, False)])
+def test_image_sizes_the_models_take(size, ok):
+    if ok:
+        cnn_model.check_image_size("cnn", size)
+    else:
+        with pytest.raises(QuickDrawError, match=f"takes bitmaps of 8 to 256 pixels a side; this dataset's are {size}x{size}"):
+            cnn_model.check_image_size("cnn", size)
+
+
+def test_dataset_with_an_image_size_the_model_cannot_take(tmp_path, dataset):
+    small = tmp_path / "small"
+    shutil.copytree(dataset, small)
+    manifest = _json(small / "dataset.json")
+    manifest["image_size"] = 4
+    (small / "dataset.json").write_text(json.dumps(manifest))
+    status, _, err = _qd("train-cnn", small, "--out", tmp_path / "run")
+    assert status == 1 and "this dataset's are 4x4: rebuild it with `qd build --size 28`" in err
+
+
+def test_cnn_is_sized_to_the_image():
+    assert [cnn_model.conv_blocks(s) for s in (8, 28, 32, 64, 128, 256)] == [3, 3, 3, 4, 5, 5]
+    model = cnn_model.build_model("cnn", 64, ["a", "b"])
+    pools = [layer for layer in model.layers if isinstance(layer, keras.layers.MaxPooling2D)]
+    assert len(pools) == 4 and tuple(pools[-1].output.shape) == (None, 4, 4, 256)
+    assert model.output.shape == (None, 2)
+
+
+def test_run_folders_are_not_overwritten(cnn_run, dataset, tmp_path):
+    run, _ = cnn_run
+    status, _, err = _qd("train-cnn", dataset, "--out", run)
+    assert status == 1 and err.strip() == f"qd: {run} already holds a cnn run; --resume continues it, --force replaces it"
+    status, _, err = _qd("train-cnn", dataset, "--out", run, "--resume")
+    assert status == 1 and "has finished; nothing to resume (--force starts it over)" in err
+    (tmp_path / "notes.txt").write_text("mine")
+    status, _, err = _qd("train-cnn", dataset, "--out", tmp_path)
+    assert status == 1 and "is not empty and holds no training run" in err
+    rnn = tmp_path / "rnn"
+    rnn.mkdir()
+    (rnn / "run.json").write_text(json.dumps({"kind": "sketchrnn"}))
+    for extra in ([], ["--force"]):
+        status, _, err = _qd("train-cnn", dataset, "--out", rnn, *extra)
+        assert status == 1 and "holds a sketchrnn run" in err
+    assert (tmp_path / "notes.txt").read_text() == "mine" and (rnn / "run.json").exists()
+    with pytest.raises(QuickDrawError, match="holds a 'sketchrnn' run, not a CNN classifier run"):
+        classifier.evaluate_run(rnn, dataset)
+
+
+def test_resume_continues_an_interrupted_run(dataset, tmp_path):
+    run = tmp_path / "run"
+    state = run / "checkpoint" / "state.json"
+
+    def interrupt():
+        deadline = time.monotonic() + 120
+        while not state.exists() and time.monotonic() < deadline:
+            time.sleep(0.005)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    watcher = threading.Thread(target=interrupt)
+    watcher.start()
+    with pytest.raises(KeyboardInterrupt):
+        classifier.train(dataset, run, model="mlp", epochs=4, patience=10, batch_size=16, verbose=0)
+    watcher.join()
+    saved = _json(state)["history"]
+    assert 1 <= len(saved) < 4 and _json(run / "run.json")["status"] == "training"
+    with pytest.raises(QuickDrawError, match="--resume continues with the run's own settings: --epochs is 4"):
+        classifier.train(dataset, run, resume=True, epochs=6, verbose=0)
+    resumed = classifier.train(dataset, run, resume=True, verbose=0)
+    history = _json(run / "history.json")
+    assert [h["epoch"] for h in history] == [1, 2, 3, 4] and history[:len(saved)] == saved
+    # The optimizer's step count came back with the weights, so the schedule went on where it stopped:
+    # peak after the warm-up epoch, then cosine decay to zero at the last.
+    assert [h["lr"] for h in history] == pytest.approx([0.002, 0.0015, 0.0005, 0.0], abs=1e-7)
+    assert resumed["epochs_run"] == 4 and not (run / "checkpoint").exists()
+
+
+def test_same_seed_same_start_and_data_order(dataset):
+    from quickdraw.dataset_folder import open_dataset
+
+    folder = open_dataset(dataset)
+    x, y = folder.bitmaps("train"), folder.labels("train")
+
+    def start(seed):
+        model = classifier.compiled_model(classifier.Settings(seed=seed, augment=True), 28, CLASSES, 3)
+        order = np.concatenate([b.numpy() for _, b in classifier.bitmap_batches(x, y, 32, shuffle=True, seed=seed)])
+        moved = model.get_layer("augment")(x[:4, ..., None].astype("float32"), training=True)
+        return model.get_weights(), order, keras.ops.convert_to_numpy(moved)
+
+    (w1, o1, a1), (w2, o2, a2), (w3, o3, a3) = start(3), start(3), start(4)
+    assert all(np.array_equal(p, q) for p, q in zip(w1, w2)) and np.array_equal(o1, o2) and np.array_equal(a1, a2)
+    assert not np.array_equal(w1[0], w3[0]) and not np.array_equal(o1, o3) and not np.array_equal(a1, a3)
+    assert sorted(o1) == sorted(y)
+
+
+def test_mixed_precision_keeps_a_float32_softmax(dataset, tmp_path):
+    metrics = classifier.train(dataset, tmp_path / "m", model="mlp", epochs=1, mixed_precision=True, verbose=0)
+    model = keras.models.load_model(tmp_path / "m" / "model.keras", compile=False)
+    assert model.get_layer("logits").compute_dtype == "bfloat16"  # CPU: bfloat16, GPUs: float16
+    assert model.get_layer("classes").compute_dtype == "float32" and model.output.dtype == "float32"
+    assert 0 <= metrics["accuracy"] <= 1
+
+
+def test_xla_compiles_the_training_step(dataset):
+    from quickdraw.dataset_folder import open_dataset
+
+    folder = open_dataset(dataset)
+    model = classifier.compiled_model(classifier.Settings(model="mlp", xla=True), 28, CLASSES, 3)
+    logs = model.train_on_batch(folder.bitmaps("train")[:32, ..., None], folder.labels("train")[:32],
+                                return_dict=True)
+    assert model.jit_compile is True and logs["loss"] > 0
+
+
+def test_distribute_over_two_logical_cpus(distributed_run):
+    process, run = distributed_run
+    out, err = process.communicate(timeout=300)
+    assert process.returncode == 0, err[-2000:]
+    assert "2 CPU replicas" in out and _json(run / "metrics.json")["device"] == "2 x CPU"
+
+
+def test_random_affine_resamples_like_keras_and_only_while_training():
+    rng = np.random.default_rng(0)
+    images = rng.random((4, 28, 28, 1)).astype("float32")
+    angle, scale = rng.uniform(-0.3, 0.3, 4), rng.uniform(0.9, 1.1, 4)
+    cos, sin, c = np.cos(angle) / scale, np.sin(angle) / scale, 13.5
+    transform = np.stack([cos, -sin, c * (1 - cos + sin) + 2, sin, cos, c * (1 - sin - cos) - 1.5], 1).astype("float32")
+    padded = np.concatenate([transform, np.zeros((4, 2), "float32")], axis=1)
+    expected = keras.ops.image.affine_transform(images, padded, interpolation="bilinear", fill_mode="constant")
+    mine = cnn_model._resample(images, transform)
+    assert np.abs(keras.ops.convert_to_numpy(mine) - keras.ops.convert_to_numpy(expected)).max() < 1e-5
+    layer = cnn_model.RandomAffine(seed=1)
+    assert np.array_equal(keras.ops.convert_to_numpy(layer(images, training=False)), images)
+    moved = keras.ops.convert_to_numpy(layer(images, training=True))
+    assert moved.shape == images.shape and not np.allclose(moved, images)
+
+
+def test_cli_help_defaults_are_the_training_defaults():
+    from cli.cnn import DEFAULTS
+
+    settings = classifier.Settings()
+    assert DEFAULTS == {k: getattr(settings, k) for k in DEFAULTS}
