@@ -156,6 +156,7 @@ class DrawingCanvas:
         self.fig.canvas.mpl_connect("motion_notify_event", self._motion)
         self.fig.canvas.mpl_connect("button_release_event", self._release)
         self.fig.canvas.mpl_connect("key_press_event", self._key)
+        self.fig.canvas.mpl_connect("close_event", lambda event: self._stop())
 
     def _to_frame(self, event) -> tuple[float, float]:
         x, y = self.pad.transData.inverted().transform((event.x, event.y))
@@ -212,6 +213,9 @@ class DrawingCanvas:
             self.strokes = []
             self._changed()
         elif key == "r" and self.completer:
+            if not self.strokes:
+                self.set_status("draw something first: completions start each time the pen lifts")
+                return
             self.seed += 1
             self._restart()
         elif key in ("up", "down") and self.completer:

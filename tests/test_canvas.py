@@ -157,8 +157,10 @@ def test_drawing_again_cancels_growing_completions():
     assert len(canvas.strokes) == 2 and closed == [1, 2]
 
 
-def test_single_click_and_outside_press_show_a_message():
+def test_single_click_outside_press_and_empty_resample_show_a_message():
     canvas = make_canvas(completer=echo_completer)
+    key(canvas, "r")
+    assert "draw something first" in canvas.status and canvas.seed == 0
     drag(canvas, [(100, 100), (100, 100)])
     assert canvas.strokes == [] and "single click" in canvas.status
     mouse(canvas, "button_press_event", 400, 100)  # right of the pad, over the candidate panels
@@ -215,3 +217,13 @@ def test_classify_style_use_without_completer_shows_text():
     assert canvas.status == "1 strokes: cat 90%"
     key(canvas, "r")  # completion keys do nothing without a completer
     assert canvas.seed == 0 and canvas._panels == []
+
+
+def test_closing_the_window_stops_growing_completions():
+    from matplotlib.backend_bases import CloseEvent
+
+    canvas = make_canvas(completer=echo_completer)
+    drag(canvas, LINE)
+    assert canvas.completing
+    canvas.fig.canvas.callbacks.process("close_event", CloseEvent("close_event", canvas.fig.canvas))
+    assert not canvas.completing
