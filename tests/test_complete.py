@@ -181,3 +181,12 @@ def test_candidates_depend_on_seed_and_latent_choice(run, mirror):
     same = [all(a.shape == b.shape and np.array_equal(a, b) for a, b in zip(flat[0], other)) for other in flat[1:]]
     assert same == [True, False, False]
     assert any(c for c in runs[0])  # at least one candidate drew something
+
+
+def test_demo_refuses_mirror_without_real_and_a_foreign_folder(tmp_path, capsys):
+    assert main(["demo", "--out", str(tmp_path / "d"), "--mirror", str(tmp_path)]) == 1
+    assert "--mirror only applies with --real" in capsys.readouterr().err
+    (tmp_path / "mine.txt").write_text("keep me")
+    assert main(["demo", "--out", str(tmp_path)]) == 1
+    assert "is not a qd demo folder" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["mine.txt"]
