@@ -33,6 +33,7 @@ LABEL_SMOOTHING = 0.1
 WEIGHT_DECAY = 1e-4
 EVAL_BATCH = 512
 TOP_K = 3
+FRAME_SLACK = 8  # units a simplified drawing may fall short of its frame's edges
 # Training files that --force replaces; anything else in the folder makes it "not a run folder".
 RUN_FILES = ("run.json", "model.keras", "history.json", "curves.png", "confusion.png", "metrics.json", CHECKPOINT)
 DEVICE_SETTINGS = ("mixed_precision", "xla", "distribute")
@@ -224,15 +225,16 @@ class Classifier:
     def render(self, strokes) -> np.ndarray:
         """Render strokes to a uint8 (size, size) bitmap exactly as the training data was.
 
-        Strokes outside the dataset's 0-255 integer frame, or with times (raw), are simplified first,
-        as ``qd build`` does with raw drawings.
+        Strokes not already in the dataset's frame (integers, touching x = 0, y = 0 and 255 on one
+        axis), such as raw drawings or ones from the drawing window, are simplified first the way
+        ``qd build`` simplifies raw drawings: moved to the corner, scaled to 255, thinned.
         """
         from .render import render
 
         strokes = [np.asarray(s) for s in strokes]
         if not strokes or sum(s.shape[-1] for s in strokes) == 0:
             raise QuickDrawError("the drawing has no points")
-        if not all(s.shape[0] == 2 and s.min() >= 0 and s.max() <= 255 and np.all(s == np.round(s)) for s in strokes):
+        if not _in_dataset_frame(strokes):
             from .simplify import simplify
 
             strokes = [np.asarray(s) for s in simplify(strokes)]
@@ -249,6 +251,7 @@ class Classifier:
 def classify_file(rundir, path, *, index: int = 0, top: int = TOP_K) -> tuple[list[tuple[str, float]], bool]:
     """The ``top`` likeliest classes of drawing ``index`` in ``path``, and whether the model is synthetic."""
     _check_top(top)
+    read_run(rundir)
     strokes = read_drawing(path, index)
     classifier = Classifier(rundir)
     return classifier.top(strokes, top), classifier.synthetic
@@ -274,6 +277,18 @@ def classify_window(rundir, *, top: int = TOP_K) -> None:
     if classifier.synthetic:
         canvas.pad.set_title("draw here (model trained on SYNTHETIC doodles)", fontsize=10)
     canvas.show()
+
+
+def _in_dataset_frame(strokes) -> bool:
+    """Whether (2, n) strokes look simplified: integers in 0-255, near both axes' 0, the longer side near 255.
+
+    Simplification thins points, so a simplified drawing may stop a few units short of 0 or 255.
+    """
+    if any(s.shape[0] != 2 for s in strokes if s.size):
+        return False
+    points = np.concatenate([s for s in strokes if s.size], axis=1)
+    return bool(np.all(points == np.round(points)) and points.min() >= 0 and points.max() <= 255
+                and points.min(axis=1).max() <= FRAME_SLACK and points.max() >= 255 - FRAME_SLACK)
 
 
 def _check_top(k: int) -> None:
@@ -313,18 +328,17 @@ def read_drawing(path, index: int = 0) -> list[np.ndarray]:
     if isinstance(whole, list):
         if index:
             raise QuickDrawError(f"{path} holds one drawing (strokes JSON); --index must be 0")
-        strokes = whole
-    else:
-        lines = [line for line in text.splitlines() if line.strip()]
-        if whole is None and index >= len(lines):
-            raise QuickDrawError(f"{path} holds {len(lines)} drawing(s); --index {index} is past the end")
-        try:
-            record = whole if whole is not None and index == 0 else json.loads(lines[index])
-        except (json.JSONDecodeError, IndexError):
-            raise QuickDrawError(f"{path} is neither ndjson drawings nor strokes JSON (line {index + 1})")
-        if not isinstance(record, dict) or "drawing" not in record:
-            raise QuickDrawError(f"{path}: line {index + 1} has no \"drawing\" strokes")
-        strokes = record["drawing"]
+        return _check_strokes(whole, path)
+    records = [whole] if whole is not None else [line for line in text.splitlines() if line.strip()]
+    if index >= len(records):
+        raise QuickDrawError(f"{path} holds {len(records)} drawing(s); --index {index} is past the end")
+    try:
+        record = json.loads(records[index]) if isinstance(records[index], str) else records[index]
+    except json.JSONDecodeError:
+        raise QuickDrawError(f"{path} is neither ndjson drawings nor strokes JSON (line {index + 1})")
+    if not isinstance(record, dict) or "drawing" not in record:
+        raise QuickDrawError(f"{path}: drawing {index} has no \"drawing\" strokes")
+    strokes = record["drawing"]
     return _check_strokes(strokes, path)
 
 

@@ -294,3 +294,109 @@ def test_cli_help_defaults_are_the_training_defaults():
 
     settings = classifier.Settings()
     assert DEFAULTS == {k: getattr(settings, k) for k in DEFAULTS}
+
+
+def _guesses(out):
+    """[(name, share)] from `qd classify` lines like 'cat    81.2%'."""
+    rows = [line.rsplit(None, 1) for line in out.strip().splitlines()]
+    return [(name.strip(), float(share.rstrip("%")) / 100) for name, share in rows]
+
+
+def test_classify_an_ndjson_drawing(cnn_run, mirror):
+    run, _ = cnn_run
+    cats = mirror / "full" / "simplified" / "cat.ndjson"
+    status, out, err = _qd("classify", run, cats)
+    assert status == 0, err
+    guesses = _guesses(out)
+    assert sorted(name for name, _ in guesses) == CLASSES
+    shares = [p for _, p in guesses]
+    assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(1, abs=0.002)
+    status, out, _ = _qd("classify", run, cats, "--index", 3, "--top", 2)
+    assert status == 0 and len(_guesses(out)) == 2
+
+
+def test_classify_renders_drawings_as_the_training_bitmaps_were(cnn_run, mirror):
+    run, _ = cnn_run
+    model = classifier.Classifier(run)
+    official = np.load(mirror / "full" / "numpy_bitmap" / "cat.npy", mmap_mode="r")
+    for index in (0, 7):  # row i of cat.npy is line i of the official simplified file
+        strokes = classifier.read_drawing(mirror / "full" / "simplified" / "cat.ndjson", index)
+        mine = model.render(strokes).astype(int)
+        assert mine.shape == (28, 28) and np.abs(mine - official[index].reshape(28, 28)).mean() < 3
+        from_strokes = dict(model.top(strokes))
+        from_bitmap = dict(model.top_bitmap(official[index].reshape(28, 28)))
+        assert all(abs(from_strokes[c] - from_bitmap[c]) < 0.1 for c in CLASSES)
+
+
+def test_classify_a_strokes_json_file(cnn_run, tmp_path):
+    run, _ = cnn_run
+    path = tmp_path / "eye.json"
+    path.write_text(json.dumps([[[0, 128, 255, 128, 0], [100, 0, 100, 200, 100]], [[128, 129], [100, 101]]]))
+    status, out, err = _qd("classify", run, path, "--top", 1)
+    assert status == 0, err
+    [(name, share)] = _guesses(out)
+    assert name in CLASSES and 0 < share <= 1
+
+
+@pytest.mark.parametrize("content, args, message", [
+    ('{"word": "cat", "drawing": []}\n', [], "the drawing has no points"),
+    ('[[[], []]]', [], "the drawing has no points"),
+    ('{"word": "cat", "drawing": [[[1, 2], [3, 4]]]}\n', ["--index", "5"], "holds 1 drawing(s); --index 5 is past the end"),
+    ('[[1, 2, 3]]', [], "strokes must be lists [[xs...], [ys...]]"),
+    ('{"word": "cat"}\n', [], 'drawing 0 has no "drawing" strokes'),
+    ('not json', [], "is neither ndjson drawings nor strokes JSON"),
+    ('[[[1], [2]]]', ["--top", "0"], "--top must be at least 1, not 0"),
+])
+def test_classify_bad_drawings_are_one_line_errors(cnn_run, tmp_path, content, args, message):
+    run, _ = cnn_run
+    path = tmp_path / "drawing.ndjson"
+    path.write_text(content)
+    status, out, err = _qd("classify", run, path, *args)
+    assert status == 1 and out == "" and message in err and err.count("\n") == 1
+
+
+def test_classify_needs_a_run_and_one_drawing(cnn_run, tmp_path):
+    run, _ = cnn_run
+    assert _qd("classify", run)[2] == "qd: give a drawing FILE or --draw (one of them)\n"
+    assert _qd("classify", run, tmp_path / "x.ndjson", "--draw")[2] == "qd: give a drawing FILE or --draw (one of them)\n"
+    assert _qd("classify", run, tmp_path / "missing.ndjson")[2] == f"qd: {tmp_path / 'missing.ndjson'}: no such file\n"
+    status, _, err = _qd("classify", tmp_path, tmp_path / "x.ndjson")
+    assert status == 1 and "is not a training run (no run.json)" in err
+
+
+@pytest.fixture()
+def display():
+    """A virtual X display (Xvfb, which picks its own number): yields ':N'."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("the Xvfb binary is absent (.ci/run installs it): no virtual display")
+    pytest.importorskip("tkinter", reason="python3 has no tkinter: TkAgg cannot open a window")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as f:
+        number = f.readline().strip()
+    try:
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def test_classify_draw_opens_a_window_and_guesses_after_each_stroke(cnn_run, display, tmp_path):
+    run, _ = cnn_run
+    script = {"strokes": [[[40, 128, 215, 128, 40], [128, 70, 128, 186, 128]], [[110, 146], [128, 128]]],
+              "keys": ["s", "q"]}
+    (tmp_path / "script.json").write_text(json.dumps(script))
+    env = dict(os.environ, DISPLAY=display, MPLBACKEND="TkAgg", QD_CANVAS_SCRIPT=str(tmp_path / "script.json"))
+    done = subprocess.run([sys.executable, "-m", "cli.main", "classify", str(run), "--draw", "--top", "2"],
+                          cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    lines = done.stdout.strip().splitlines()
+    assert len(lines) == 2  # one line of guesses per finished stroke
+    for line in lines:
+        names = line.split()[::2]
+        assert len(names) == 2 and set(names) <= set(CLASSES)
+    window = matplotlib.image.imread(tmp_path / "drawing.png")[..., :3]
+    assert (window.max(axis=2) < 0.2).sum() > 200  # the strokes, drawn in the window that was saved
