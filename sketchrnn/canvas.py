@@ -193,7 +193,7 @@ class DrawingCanvas:
             self.set_status("a single click is not a stroke: hold the button down and drag")
             self.fig.canvas.draw_idle()
             return
-        self.strokes.append(simplify_partial([points])[0])
+        self.strokes.append(np.asarray(simplify_partial([points])[0], dtype=np.float64))
         self._changed()
 
     def _key(self, event) -> None:
