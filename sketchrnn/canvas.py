@@ -31,7 +31,9 @@ from sketchrnn.complete import COLOURS, Growth
 
 FRAME = 255
 SCRIPT_ENV = "QD_CANVAS_SCRIPT"
-HELP = "draw with the mouse   r resample   up/down temperature   1-9 candidates   u undo   c clear   s save   q quit"
+HELP = "draw with the mouse   u undo   c clear   s save   q quit"
+COMPLETION_HELP = ("draw with the mouse   r resample   up/down temperature   1-9 candidates   u undo   c clear   "
+                   "s save   q quit")
 TEMPERATURE_RANGE = (0.1, 1.5)
 TICK_MS = 30
 TICK_BUDGET_S = 0.04
@@ -109,7 +111,8 @@ class DrawingCanvas:
         self.pad.set_title("draw here", fontsize=10)
         self._info = self.fig.text(0.02, 0.055, "", fontsize=9)
         self._status_text = self.fig.text(0.02, 0.02, "", fontsize=9, color="#b00000")
-        self.fig.text(0.98, 0.02, HELP, fontsize=8, ha="right", color="#555555")
+        self.fig.text(0.98, 0.965, COMPLETION_HELP if self.completer else HELP, fontsize=8, ha="right",
+                      color="#555555")
         if self.completer:
             self._build_panels()
 
