@@ -83,10 +83,7 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
     unknown = set(given) - {f.name for f in fields(Settings)}
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
-    run = _start_run(rundir, folder, given, resume, force)
-    s = Settings(**run["settings"])
-    s.check()
-    cnn_model.check_image_size(s.model, folder.image_size)
+    run, s = _start_run(rundir, folder, given, resume, force)
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
     x_train, y_train = _split(folder, "train")
     x_valid, y_valid = _split(folder, "valid")
@@ -225,8 +222,8 @@ class Classifier:
     def render(self, strokes) -> np.ndarray:
         """Render strokes to a uint8 (size, size) bitmap exactly as the training data was.
 
-        Strokes not already in the dataset's frame (integers, touching x = 0, y = 0 and 255 on one
-        axis), such as raw drawings or ones from the drawing window, are simplified first the way
+        Strokes not already in the dataset's frame (integers from about 0, the longer side about
+        255), such as raw drawings or ones from the drawing window, are simplified first the way
         ``qd build`` simplifies raw drawings: moved to the corner, scaled to 255, thinned.
         """
         from .render import render
@@ -269,7 +266,10 @@ def classify_window(rundir, *, top: int = TOP_K) -> None:
     def guess(strokes):
         if not strokes:
             return
-        text = "   ".join(f"{name} {p:.0%}" for name, p in classifier.top(strokes, top))
+        try:
+            text = "   ".join(f"{name} {p:.0%}" for name, p in classifier.top(strokes, top))
+        except QuickDrawError as err:
+            text = str(err)
         canvas.set_status(text)
         print(text, flush=True)
 
@@ -482,7 +482,7 @@ class _RunKeeper(keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         seconds = self._end - self._start
         rate = self.examples / max(seconds, 1e-9)
-        logs["examples/s"] = rate  # Keras' progress bar shows it with the epoch's metrics
+        logs["examples/s"] = int(round(rate))  # Keras' progress bar shows it with the epoch's metrics
         entry = {"epoch": epoch + 1, **{k: round(float(logs[k]), 5) for k in ("loss", "accuracy", "val_loss",
                                                                                 "val_accuracy")},
                  "lr": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
@@ -502,12 +502,17 @@ class _RunKeeper(keras.callbacks.Callback):
 
 # ---- the run folder ---------------------------------------------------------------------------------
 
-def _start_run(rundir: Path, folder, given: dict, resume: bool, force: bool) -> dict:
-    """Return run.json's content for this run: the stored one to resume, else a fresh one, written."""
+def _start_run(rundir: Path, folder, given: dict, resume: bool, force: bool) -> tuple[dict, Settings]:
+    """Return run.json's content and the settings: the stored ones to resume, else fresh ones, written.
+
+    Everything is checked before the run folder is touched.
+    """
     if resume and force:
         raise QuickDrawError("--resume continues a run and --force replaces it: give one of them")
     if resume:
-        return _resumable(rundir, folder, given)
+        run = _resumable(rundir, folder, given)
+        return run, _checked(Settings(**run["settings"]), folder)
+    s = _checked(Settings(**given), folder)
     if rundir.exists() and not rundir.is_dir():
         raise QuickDrawError(f"--out {rundir} is a file; give a folder for the run")
     if rundir.is_dir() and any(rundir.iterdir()):
@@ -520,9 +525,20 @@ def _start_run(rundir: Path, folder, given: dict, resume: bool, force: bool) -> 
         _clear(rundir)
     rundir.mkdir(parents=True, exist_ok=True)
     run = {"kind": KIND, "status": "training", "dataset": str(folder.path.resolve()), "classes": folder.classes,
-           "image_size": folder.image_size, "synthetic": folder.synthetic, "settings": asdict(Settings(**given))}
+           "image_size": folder.image_size, "synthetic": folder.synthetic, "settings": asdict(s)}
     _write_json(rundir / "run.json", run)
-    return run
+    return run, s
+
+
+def _checked(s: Settings, folder) -> Settings:
+    """``s`` if it can train on ``folder``; else a QuickDrawError."""
+    s.check()
+    cnn_model.check_image_size(s.model, folder.image_size)
+    for split in ("train", "valid", "test"):
+        if folder.count(split) == 0:
+            raise QuickDrawError(f"{folder.path} has no drawings in its {split} split; rebuild it with "
+                                 "`qd build ... --splits 0.8,0.1,0.1`")
+    return s
 
 
 def _resumable(rundir: Path, folder, given: dict) -> dict:
