@@ -48,9 +48,12 @@ def load(path, kind: str = "bitmap", split: str = "train", batch_size: int = 64,
     if kind == "bitmap":
         from .render import tf_render_batch
         size = folder.image_size
-        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-        ds = ds.map(lambda s3, y: (tf_render_batch(s3, size, augment=True, seed=seed), y),
-                    num_parallel_calls=tf.data.AUTOTUNE)
+        ds = ds.ragged_batch(batch_size, drop_remainder=drop_remainder)
+        # one seed per batch, drawn anew each epoch: new distortions every epoch, reproducible by seed
+        seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+        ds = tf.data.Dataset.zip((ds, seeds)).map(
+            lambda batch, s: (tf_render_batch(batch[0], size, augment=True, seed=s), batch[1]),
+            num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
     if max_len is not None:
         ds = ds.filter(lambda s3, y: tf.shape(s3)[0] <= max_len)
