@@ -327,6 +327,9 @@ def test_classify_renders_drawings_as_the_training_bitmaps_were(cnn_run, mirror)
         from_strokes = dict(model.top(strokes))
         from_bitmap = dict(model.top_bitmap(official[index].reshape(28, 28)))
         assert all(abs(from_strokes[c] - from_bitmap[c]) < 0.1 for c in CLASSES)
+        # The raw version of the same drawing (screen units, with times) is simplified first, as qd build does.
+        raw = classifier.read_drawing(mirror / "full" / "raw" / "cat.ndjson", index)
+        assert raw[0].shape[0] == 3 and np.abs(model.render(raw).astype(int) - mine).mean() < 1
 
 
 def test_classify_a_strokes_json_file(cnn_run, tmp_path):
