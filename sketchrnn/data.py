@@ -1,14 +1,14 @@
 """Sketch-RNN training data: stroke-3 splits from a ``.npz`` or a dataset folder, augmentation, batches.
 
-Training batches are bucketed by length: each epoch is shuffled, cut into chunks, each chunk sorted
-by length and sliced into batches, and the batches shuffled; a batch is padded only to its own
-longest sketch (plus one end-of-sketch row). Losses still divide by ``max_seq_len`` as Magenta's do,
-so numbers compare with the paper while the work per step follows the real lengths.
+Training batches are random, as Magenta's, and padded only to their own longest sketch (plus one
+end-of-sketch row). ``split_by_length`` then cuts a batch into a few groups of similar lengths so a
+backend with dynamic shapes runs each group only as long as its own longest sketch; the loss over
+the groups is the loss of the whole batch (losses divide by the full batch and ``max_seq_len``).
 
 >>> data = load_source("../shared/quickdraw/sketchrnn/eye.npz", max_seq_len=250)  # doctest: +SKIP
 >>> batches = TrainBatches(data.splits["train"], data.scale, batch_size=100, seed=0)  # doctest: +SKIP
 >>> batches.batch(step=0).shape  # doctest: +SKIP
-(100, 61, 5)
+(100, 187, 5)
 """
 from __future__ import annotations
 
@@ -22,7 +22,6 @@ from quickdraw.errors import QuickDrawError
 from quickdraw.strokes import filter_max_len, pad_batch, scale_factor
 
 SPLITS = ("train", "valid", "test")
-CHUNK_BATCHES = 20  # batches per sorted chunk: bigger means tighter buckets, less mixing
 
 
 @dataclass
@@ -48,12 +47,12 @@ def load_source(source, categories=None, max_seq_len: int = 250, splits=SPLITS) 
     Sequences longer than ``max_seq_len`` are dropped (counted in ``dropped``).
     """
     path = Path(source)
+    if not path.exists():
+        raise QuickDrawError(f"{source}: no such file or dataset folder")
     if path.is_dir():
         raw, classes, synthetic = _from_folder(path, categories, splits)
     elif path.suffix.lower() == ".npz":
         raw, classes, synthetic = _from_npz(path, categories, splits)
-    elif not path.exists():
-        raise QuickDrawError(f"{source}: no such file or dataset folder")
     else:
         raise QuickDrawError(f"{source} is neither a dataset folder (qd build) nor a sketchrnn .npz")
     kept, dropped = {}, {}
@@ -146,9 +145,10 @@ def drop_points(s3, rng: np.random.Generator, prob: float) -> np.ndarray:
 
 
 class TrainBatches:
-    """Length-bucketed, augmented stroke-5 training batches; batch ``step`` depends only on (seed, step).
+    """Random, augmented stroke-5 training batches; batch ``step`` depends only on (seed, step).
 
-    So ``--resume`` continues with exactly the batches an uninterrupted run would have seen.
+    Each epoch is a fresh permutation cut into full batches, so ``--resume`` continues with exactly
+    the batches an uninterrupted run would have seen.
     """
 
     def __init__(self, sequences, scale: float, batch_size: int, seed: int, random_scale_factor: float = 0.15,
@@ -157,7 +157,6 @@ class TrainBatches:
             raise QuickDrawError(f"the training split has {len(sequences)} sketches, fewer than the batch size "
                                  f"{batch_size}; lower --batch-size or use more data")
         self.sequences = list(sequences)
-        self.lengths = np.array([len(s) for s in self.sequences])
         self.scale = scale
         self.batch_size = batch_size
         self.seed = seed
@@ -170,19 +169,9 @@ class TrainBatches:
         """Indices (into ``sequences``) of the sketches in batch ``step``."""
         epoch, i = divmod(step, self.per_epoch)
         if self._epoch[0] != epoch:
-            self._epoch = (epoch, self._plan(epoch))
+            order = np.random.default_rng([self.seed, epoch, 7]).permutation(len(self.sequences))
+            self._epoch = (epoch, order[:self.per_epoch * self.batch_size].reshape(self.per_epoch, -1))
         return self._epoch[1][i]
-
-    def _plan(self, epoch: int) -> list:
-        rng = np.random.default_rng([self.seed, epoch, 7])
-        order = rng.permutation(len(self.sequences))[:self.per_epoch * self.batch_size]
-        chunk = CHUNK_BATCHES * self.batch_size
-        batches = []
-        for start in range(0, len(order), chunk):
-            part = order[start:start + chunk]
-            part = part[np.argsort(self.lengths[part], kind="stable")]
-            batches.extend(np.split(part, len(part) // self.batch_size))
-        return [batches[k] for k in rng.permutation(len(batches))]
 
     def batch(self, step: int) -> np.ndarray:
         """Return batch ``step`` as stroke-5 float32 (B, L + 2, 5): start token, points, end rows."""
@@ -192,6 +181,41 @@ class TrainBatches:
             s = random_scale(self.sequences[k], rng, self.random_scale_factor)
             seqs.append(drop_points(s, rng, self.augment_stroke_prob))
         return pad_batch(seqs, self.scale, max(len(s) for s in seqs) + 1)
+
+
+def lengths_of(batch: np.ndarray) -> np.ndarray:
+    """Number of real points of each sketch in a stroke-5 batch with start token."""
+    return (batch[:, 1:, 4] < 0.5).sum(axis=1)
+
+
+def split_by_length(lengths, groups: int, overhead: float = 8.0) -> list[np.ndarray]:
+    """Cut a batch into ``groups`` groups of similar lengths that minimise the padded work.
+
+    Returns index arrays (into ``lengths``), shortest group first, together covering every
+    sketch once. The work of a group is (its longest sketch + 2) x (its size + ``overhead``):
+    the overhead stands for the fixed cost of each step, which favours fewer, fuller groups.
+    """
+    lengths = np.asarray(lengths)
+    order = np.argsort(lengths, kind="stable")
+    steps = lengths[order] + 2
+    n = len(order)
+    groups = max(1, min(groups, n))
+    # best[g][j]: least work to cover the j shortest sketches with g groups; cut[g][j]: start of the last one
+    best = np.full((groups + 1, n + 1), np.inf)
+    cut = np.zeros((groups + 1, n + 1), dtype=int)
+    best[0, 0] = 0.0
+    for g in range(1, groups + 1):
+        for j in range(g, n + 1):
+            starts = np.arange(g - 1, j)
+            work = best[g - 1, starts] + steps[j - 1] * (j - starts + overhead)
+            k = int(np.argmin(work))
+            best[g, j], cut[g, j] = work[k], starts[k]
+    bounds, j = [n], n
+    for g in range(groups, 0, -1):
+        j = cut[g, j]
+        bounds.append(j)
+    bounds = bounds[::-1]
+    return [order[a:b] for a, b in zip(bounds[:-1], bounds[1:])]
 
 
 def eval_batches(sequences, scale: float, batch_size: int):

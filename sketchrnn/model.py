@@ -17,11 +17,12 @@ import keras
 import numpy as np
 from keras import ops
 
-from .cells import LayerNormLSTMCell
+from .cells import BidirectionalLSTM, LayerNormLSTMCell
 from .config import HParams
 
 LOG_EPSILON = math.log(1e-6)  # Magenta's epsilon inside -log(p + 1e-6)
 LOG_2PI = math.log(2 * math.pi)
+LOG_FLOOR = -20.0
 
 
 class SketchRNN(keras.Model):
@@ -29,8 +30,8 @@ class SketchRNN(keras.Model):
 
     ``call(strokes, eps=None, keep=None, training=False)`` returns a dict: "head" (B, T, 3 + 6M) raw
     mixture outputs, and for the VAE "mu" and "presig" (B, z). ``eps`` (B, z) is the standard normal
-    noise of the reparametrisation (None: z = mu); ``keep`` (B, dec_rnn_size) is the recurrent
-    dropout mask already divided by the keep probability (None: no dropout). Randomness comes in
+    noise of the reparametrisation (None: z = mu); ``keep`` (B, T, dec_rnn_size) holds the recurrent
+    dropout masks of each step, already divided by the keep probability (None: no dropout). Randomness comes in
     as inputs so that a seed fixes every bit and the JAX backend needs no random state.
     """
 
@@ -39,7 +40,7 @@ class SketchRNN(keras.Model):
         self.hp = hp
         small = keras.initializers.RandomNormal(stddev=0.001)
         if hp.conditional:
-            self.encoder = keras.layers.Bidirectional(keras.layers.LSTM(hp.enc_rnn_size), name="encoder")
+            self.encoder = BidirectionalLSTM(hp.enc_rnn_size, name="encoder")
             self.to_mu = keras.layers.Dense(hp.z_size, kernel_initializer=small, name="mu")
             self.to_presig = keras.layers.Dense(hp.z_size, kernel_initializer=small, name="presig")
             self.to_state = keras.layers.Dense(2 * hp.dec_rnn_size, activation="tanh",
@@ -58,11 +59,11 @@ class SketchRNN(keras.Model):
         self.head.build((None, hp.dec_rnn_size))
         self.built = True
 
-    def encode(self, strokes, training=False):
+    def encode(self, strokes):
         """Return (mu, presig) of q(z | sketch) for stroke-5 ``strokes`` (B, T + 1, 5) with start token."""
         points = strokes[:, 1:]
         mask = points[..., 4] < 0.5
-        hidden = self.encoder(points, mask=mask, training=training)
+        hidden = self.encoder(points, mask)
         return self.to_mu(hidden), self.to_presig(hidden)
 
     def initial_state(self, z=None, batch_size=None):
@@ -81,10 +82,12 @@ class SketchRNN(keras.Model):
         return ops.concatenate([points, ops.cast(tiled, points.dtype)], axis=-1)
 
     def decode(self, points, z, state, keep=None):
-        """Teacher-force the decoder over points (B, T, 5) from ``state``; return (head (B, T, 3 + 6M), state)."""
-        projected = self.cell.project(self.decoder_inputs(points, z))
-        hs, state = self.cell.scan(ops.transpose(projected, (1, 0, 2)), state[0], state[1], keep)
-        return self.head(ops.transpose(hs, (1, 0, 2))), state
+        """Teacher-force the decoder over points (B, T, 5) from ``state``; return (head (B, T, 3 + 6M), state).
+
+        ``keep`` (B, T, units): per-step dropout masks of the candidate, or None.
+        """
+        hs, state = self.cell.sequence(self.decoder_inputs(points, z), state[0], state[1], keep)
+        return self.head(hs), state
 
     def decoder_step(self, point, z, state):
         """Advance the decoder one step on ``point`` (B, 5); return (head (B, 3 + 6M), new state)."""
@@ -97,7 +100,7 @@ class SketchRNN(keras.Model):
         out = {}
         z = None
         if self.hp.conditional:
-            mu, presig = self.encode(strokes, training=training)
+            mu, presig = self.encode(strokes)
             z = mu if eps is None else mu + ops.exp(presig / 2) * ops.convert_to_tensor(eps, "float32")
             out["mu"], out["presig"] = mu, presig
         state = self.initial_state(z, ops.shape(strokes)[0])
@@ -124,7 +127,7 @@ def compiled(model: keras.Model, fn):
     if backend == "tensorflow":
         import tensorflow as tf
 
-        return tf.function(fn, reduce_retracing=True)
+        return tf.function(fn, reduce_retracing=True, autograph=False)
     if backend == "jax":
         import jax
 
@@ -156,14 +159,20 @@ def _log_one_minus_rho2(corr):
 
 
 def offset_nll(params, dx, dy):
-    """Return -log(sum_k pi_k N(dx, dy | k) + 1e-6) per point; ``dx``, ``dy`` shaped like the batch."""
+    """Return -log(sum_k pi_k N(dx, dy | k) + 1e-6) per point; ``dx``, ``dy`` shaped like the batch.
+
+    Computed in log space. sigma and 1 - rho^2 are floored at exp(-20), far below anything float32
+    data can resolve, so that no overflow turns the loss or its gradient into NaN.
+    """
     dx, dy = ops.expand_dims(dx, -1), ops.expand_dims(dy, -1)
-    zx = (dx - params["mu_x"]) * ops.exp(-params["log_sigma_x"])
-    zy = (dy - params["mu_y"]) * ops.exp(-params["log_sigma_y"])
+    log_sx = ops.maximum(params["log_sigma_x"], LOG_FLOOR)
+    log_sy = ops.maximum(params["log_sigma_y"], LOG_FLOOR)
+    zx = (dx - params["mu_x"]) * ops.exp(-log_sx)
+    zy = (dy - params["mu_y"]) * ops.exp(-log_sy)
     rho = ops.tanh(params["corr"])
-    log_1mr2 = _log_one_minus_rho2(params["corr"])
+    log_1mr2 = ops.maximum(_log_one_minus_rho2(params["corr"]), LOG_FLOOR)
     quad = (ops.square(zx) + ops.square(zy) - 2.0 * rho * zx * zy) * ops.exp(-log_1mr2)
-    log_n = -LOG_2PI - params["log_sigma_x"] - params["log_sigma_y"] - 0.5 * log_1mr2 - 0.5 * quad
+    log_n = -LOG_2PI - log_sx - log_sy - 0.5 * log_1mr2 - 0.5 * quad
     log_p = ops.logsumexp(params["log_pi"] + log_n, axis=-1)
     return -ops.logaddexp(log_p, LOG_EPSILON)
 
@@ -173,32 +182,48 @@ def pen_cross_entropy(params, pen):
     return -ops.sum(pen * ops.log_softmax(params["pen_logits"], axis=-1), axis=-1)
 
 
-def losses(outputs, strokes, hp: HParams, kl_weight=0.0, training=True):
-    """Return Magenta's loss terms for a batch as a dict of scalars.
+def loss_terms(outputs, strokes, hp: HParams, training=True, batch_size=None):
+    """Return Magenta's loss terms of a batch (or of one group of it) as a dict of scalars.
 
-    "offset" and "pen" are sums over the batch divided by (B x max_seq_len), and "recon" = offset +
-    pen is Magenta's Lr; offsets count on real points only, pen states on every row while training
-    and on real points only in evaluation (``training=False``). "kl" is the raw KL divergence (mean
-    over batch and z dims), "kl_cost" = max(kl, kl_tolerance), and "cost" = recon + kl_weight *
-    kl_cost is what training minimises.
+    "offset" and "pen" are sums divided by (``batch_size`` x max_seq_len), ``batch_size`` being the
+    whole batch's size when ``strokes`` is one group of it (default: its own), and "recon" = offset +
+    pen is Magenta's Lr. Offsets count on real points only. Pen states count on real points in
+    evaluation (``training=False``) and, while training, also on the end-of-sketch row after them;
+    Magenta also trains them on the padding rows up to max_seq_len, which only teach the model to
+    stay ended, so leaving them out makes the loss independent of how a batch is padded.
+    "kl" is the raw KL divergence: a sum over sketches of the mean over z dims, / ``batch_size``.
+    Terms of the groups of a batch add up to the terms of the whole batch.
     """
     strokes = ops.convert_to_tensor(strokes, "float32")
     target = strokes[:, 1:]
     real = 1.0 - target[..., 4]
+    batch = ops.cast(ops.shape(strokes)[0] if batch_size is None else batch_size, "float32")
     params = split_head(outputs["head"], hp.num_mixture)
-    denom = ops.cast(ops.shape(strokes)[0], "float32") * hp.max_seq_len
+    denom = batch * hp.max_seq_len
     offset = ops.sum(offset_nll(params, target[..., 0], target[..., 1]) * real) / denom
-    pen_terms = pen_cross_entropy(params, target[..., 2:])
-    pen = ops.sum(pen_terms if training else pen_terms * real) / denom
-    recon = offset + pen
+    if training:
+        ended_before = ops.concatenate([ops.zeros_like(real[:, :1]), 1.0 - real[:, :-1]], axis=1)
+        counted = 1.0 - ended_before
+    else:
+        counted = real
+    pen = ops.sum(pen_cross_entropy(params, target[..., 2:]) * counted) / denom
     if hp.conditional:
         mu, presig = outputs["mu"], outputs["presig"]
-        kl = -0.5 * ops.mean(1.0 + presig - ops.square(mu) - ops.exp(presig))
+        kl = -0.5 * ops.sum(ops.mean(1.0 + presig - ops.square(mu) - ops.exp(presig), axis=-1)) / batch
     else:
         kl = ops.zeros(())
-    kl_cost = ops.maximum(kl, hp.kl_tolerance) if hp.conditional else kl
-    return {"cost": recon + kl_weight * kl_cost, "recon": recon, "offset": offset, "pen": pen, "kl": kl,
-            "kl_cost": kl_cost}
+    return {"recon": offset + pen, "offset": offset, "pen": pen, "kl": kl}
+
+
+def with_cost(terms: dict, hp: HParams, kl_weight=0.0) -> dict:
+    """Add "kl_cost" = max(kl, kl_tolerance) and "cost" = recon + kl_weight * kl_cost (what training minimises)."""
+    kl_cost = ops.maximum(terms["kl"], hp.kl_tolerance) if hp.conditional else terms["kl"]
+    return {**terms, "kl_cost": kl_cost, "cost": terms["recon"] + kl_weight * kl_cost}
+
+
+def losses(outputs, strokes, hp: HParams, kl_weight=0.0, training=True):
+    """Return ``loss_terms`` of a whole batch with its "kl_cost" and "cost" (see ``with_cost``)."""
+    return with_cost(loss_terms(outputs, strokes, hp, training), hp, kl_weight)
 
 
 def numpy_params(head: np.ndarray, num_mixture: int) -> dict:

@@ -21,7 +21,7 @@ import numpy as np
 from quickdraw.errors import QuickDrawError
 
 from .config import HParams
-from .data import TrainBatches, eval_batches, load_source
+from .data import TrainBatches, eval_batches, lengths_of, load_source, split_by_length
 from .sample import Sampler, save_grid
 
 RUN_FILE = "run.json"
@@ -31,6 +31,7 @@ LOSSES_FILE = "losses.json"
 TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
 VALID_KEYS = ("recon", "offset", "pen", "kl")
 JAX_LENGTH_STEP = 32  # jit compiles one program per shape: round padded lengths up to a multiple of this
+TF_GROUPS = 3  # TensorFlow takes dynamic shapes: each batch runs as this many groups of similar lengths
 SYNTHETIC_NOTE = "SYNTHETIC doodles (not Quick, Draw! data)"
 
 
@@ -72,18 +73,23 @@ def make_optimizer(model, hp: HParams):
 
 # ----------------------------------------------------------------------------- backend steps
 
-class _Steps:
+class Steps:
     """The compiled training and evaluation steps for the current Keras backend.
 
     ``train(strokes, eps, keep, kl_weight)`` applies one optimiser update and returns the loss terms
     as floats; ``evaluate(strokes, eps)`` returns the evaluation terms; ``sync()`` writes the JAX
     state back into the Keras variables (a no-op on TensorFlow).
+
+    TensorFlow runs a batch as ``TF_GROUPS`` groups of similar lengths (``split_by_length``), each
+    only as long as its longest sketch; JAX compiles one program per shape, so it runs the batch
+    whole, padded to a multiple of ``JAX_LENGTH_STEP`` rows. Both compute the same loss.
     """
 
-    def __init__(self, model, optimizer, hp: HParams):
+    def __init__(self, model, optimizer, hp: HParams, groups: int = TF_GROUPS):
         import keras
 
         self.model, self.optimizer, self.hp = model, optimizer, hp
+        self.groups = max(1, min(groups, hp.batch_size))
         self.backend = keras.backend.backend()
         if self.backend == "tensorflow":
             self._tensorflow()
@@ -96,17 +102,20 @@ class _Steps:
     def _tensorflow(self):
         import tensorflow as tf
 
-        from .model import losses
+        from .model import loss_terms, losses, with_cost
 
         model, optimizer, hp = self.model, self.optimizer, self.hp
         strokes = tf.TensorSpec((None, None, 5), tf.float32)
         eps = tf.TensorSpec((None, hp.z_size), tf.float32)
-        keep = tf.TensorSpec((None, hp.dec_rnn_size), tf.float32)
+        keep = tf.TensorSpec((None, None, hp.dec_rnn_size), tf.float32)
+        scalar = tf.TensorSpec((), tf.float32)
 
-        @tf.function(input_signature=[strokes, eps, keep, tf.TensorSpec((), tf.float32)])
-        def train(strokes, eps, keep, weight):
+        @tf.function(input_signature=[[(strokes, eps, keep)] * self.groups, scalar, scalar])
+        def train(groups, batch, weight):
             with tf.GradientTape() as tape:
-                parts = losses(model(strokes, eps=eps, keep=keep, training=True), strokes, hp, weight)
+                terms = [loss_terms(model(s, eps=e, keep=k, training=True), s, hp, batch_size=batch)
+                         for s, e, k in groups]
+                parts = with_cost({key: tf.add_n([t[key] for t in terms]) for key in terms[0]}, hp, weight)
             grads = tape.gradient(parts["cost"], model.trainable_variables)
             optimizer.apply(grads, model.trainable_variables)
             return parts
@@ -154,27 +163,33 @@ class _Steps:
         return self._state
 
     @staticmethod
-    def _round_length(strokes):
+    def _round_length(strokes, keep=None):
         extra = -(strokes.shape[1] - 1) % JAX_LENGTH_STEP
         if not extra:
-            return strokes
+            return strokes, keep
         pad = np.zeros((len(strokes), extra, 5), np.float32)
         pad[..., 4] = 1
-        return np.concatenate([strokes, pad], axis=1)
+        if keep is not None:
+            keep = np.concatenate([keep, np.ones((len(keep), extra, keep.shape[2]), np.float32)], axis=1)
+        return np.concatenate([strokes, pad], axis=1), keep
 
     def train(self, strokes, eps, keep, weight) -> dict:
         """One optimiser update on a batch; return its loss terms as floats."""
         if self.backend == "jax":
-            parts, self._state = self._jax_train(self._jax_state(), self._round_length(strokes), eps, keep,
-                                                 np.float32(weight))
+            strokes, keep = self._round_length(strokes, keep)
+            parts, self._state = self._jax_train(self._jax_state(), strokes, eps, keep, np.float32(weight))
         else:
-            parts = self._train(strokes, eps, keep, np.float32(weight))
+            groups = []
+            for index in split_by_length(lengths_of(strokes), self.groups):
+                length = int(lengths_of(strokes[index]).max()) + 1
+                groups.append((strokes[index, :length + 1], eps[index], keep[index, :length]))
+            parts = self._train(groups, np.float32(len(strokes)), np.float32(weight))
         return {k: float(v) for k, v in parts.items()}
 
     def evaluate(self, strokes, eps) -> dict:
         """Evaluation loss terms of a batch (pen loss on real points only) as floats."""
         if self.backend == "jax":
-            parts = self._jax_evaluate(self._jax_state(), self._round_length(strokes), eps)
+            parts = self._jax_evaluate(self._jax_state(), self._round_length(strokes)[0], eps)
         else:
             parts = self._evaluate(strokes, eps)
         return {k: float(v) for k, v in parts.items()}
@@ -192,7 +207,12 @@ class _Steps:
             var.assign(value)
 
 
-def evaluate_sequences(steps: _Steps, sequences, scale: float, hp: HParams, seed: int = 0) -> dict:
+def dropout_masks(rng: np.random.Generator, shape, rate: float) -> np.ndarray:
+    """Inverted-dropout masks: 0 with probability ``rate``, else 1 / (1 - rate), as float32."""
+    return ((rng.random(shape, dtype=np.float32) >= rate) / np.float32(1 - rate)).astype(np.float32)
+
+
+def evaluate_sequences(steps: Steps, sequences, scale: float, hp: HParams, seed: int = 0) -> dict:
     """Mean evaluation loss terms over ``sequences`` (stroke-3), batch-size weighted; z noise from ``seed``."""
     rng = np.random.default_rng([seed, 2])
     totals = dict.fromkeys(VALID_KEYS, 0.0)
@@ -378,7 +398,7 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     _write_json(out / HPARAMS_FILE, hp.to_dict())
     _write_json(out / RUN_FILE, info)
 
-    runner = _Steps(model, optimizer, hp)
+    runner = Steps(model, optimizer, hp)
     sampler = Sampler(model, hp, scale, data.classes, data.synthetic)
     started, first_step = time.perf_counter(), step
     bar = _progress_bar(step, steps, progress)
@@ -408,8 +428,7 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
             rng = np.random.default_rng([seed, step, 2])
             batch = batches.batch(step)
             eps = rng.standard_normal((len(batch), hp.z_size)).astype(np.float32)
-            keep = ((rng.random((len(batch), hp.dec_rnn_size)) >= hp.recurrent_dropout)
-                    / (1 - hp.recurrent_dropout)).astype(np.float32)
+            keep = dropout_masks(rng, (len(batch), batch.shape[1] - 1, hp.dec_rnn_size), hp.recurrent_dropout)
             weight = kl_weight(step, hp)
             parts = runner.train(batch, eps, keep, weight)
             history["train"]["step"].append(step)
@@ -511,7 +530,7 @@ def evaluate_run(rundir, source, split: str = "test") -> dict:
     sequences = data.splits[split]
     if not sequences:
         raise QuickDrawError(f"{source} has no sketches of at most {run.hp.max_seq_len} points in split {split!r}")
-    steps = _Steps(run.model, make_optimizer(run.model, run.hp), run.hp)
+    steps = Steps(run.model, make_optimizer(run.model, run.hp), run.hp)
     metrics = evaluate_sequences(steps, sequences, run.scale, run.hp, seed=0)
     return {"split": split, "sketches": len(sequences), "dropped_too_long": data.dropped[split],
             "classes": data.classes, **{k: round(v, 6) for k, v in metrics.items()},
