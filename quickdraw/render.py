@@ -75,12 +75,17 @@ def flatten(drawings):
                 if n:
                     if len(stroke[1]) != n:
                         raise QuickDrawError("every stroke needs as many y values as x values")
-                    xs.extend(stroke[0])
-                    ys.extend(stroke[1])
+                    xs.append(stroke[0])
+                    ys.append(stroke[1])
                     lengths.append(n)
                     kept += 1
             per_drawing.append(kept)
-        points = np.array([xs, ys], dtype=np.float64).T
+        if all(type(x) is list for x in xs):  # plain JSON lists: one conversion for all
+            points = np.array([list(itertools.chain.from_iterable(xs)),
+                               list(itertools.chain.from_iterable(ys))], dtype=np.float64).T
+        else:
+            points = np.stack([np.concatenate([np.asarray(x, np.float64) for x in xs]),
+                               np.concatenate([np.asarray(y, np.float64) for y in ys])], axis=1)
     except (TypeError, ValueError, IndexError) as err:
         raise QuickDrawError(f"a drawing must be a list of [xs, ys] strokes of numbers ({err})") from None
     ends = np.zeros(len(points), bool)
