@@ -15,11 +15,12 @@ once: 28 x 28 results differ from the official bitmaps by about 0.7 gray levels 
 
 How: every point gets a round dot and every segment the band between its end dots. Tables hold
 the exact coverage of a pixel by a dot (indexed by the pixel's offset from it) and by a band
-(indexed by the band's slope and the pixel's distance to it). A segment is walked along its
-major axis one pixel column at a time, each column reading a few pixels across the line; all
-segments of all drawings of a batch are handled together. Coverage within a stroke combines by
-maximum; strokes go to ``LAYERS`` canvases by their index and the canvases are painted one over
-another, as cairo paints strokes.
+(indexed by the band's slope and the pixel's distance to it). Segments are cut into pieces whose
+band fits a small window (4 x 4 pixels at size 28); the windows of all pieces of all drawings of
+a batch are looked up together. Coverage within a stroke combines by maximum; strokes go to
+``LAYERS`` canvases by their index and the canvases are painted one over another, as cairo paints
+strokes. Where one stroke crosses itself inside a pixel the maximum is lighter than cairo's exact
+union: rare at 28 x 28 and above, visible below about 20 pixels a side.
 
 Batches in flat form (the layout of a ``tf.RaggedTensor``): ``points`` (P, 2) holds every point of
 every drawing one after another, ``stroke_ends`` (P,) is true at the last point of each stroke
@@ -240,8 +241,8 @@ class _Geometry:
         self.dot = min(size, int(np.ceil(2 * r)) + 1)  # pixels a dot can touch along an axis
         self.dot_half = int(np.ceil((r + 0.75) * self.steps))
         self.dot_table = _dot_table(r, self.steps, self.dot_half).reshape(-1)
-        # a column's pixels lie within 5.5r + 4 of the line, even where the canvas edge moves them
-        self.band_half = int(np.ceil((5.5 * r + 4) * self.steps))
+        # window pixels lie within 4r + 6 of the line, even where the canvas edge moves the window
+        self.band_half = int(np.ceil((4 * r + 6) * self.steps))
         self.band_table = _band_table(r, self.steps, self.band_half).reshape(-1)
 
 
@@ -412,7 +413,10 @@ def _paint_bands(canvas, ax, ay, bx, by, canvas_of, g: _Geometry) -> None:
     keep = np.flatnonzero(length > 1e-6)  # a zero-length segment is all dot
     ax, ay, dx, dy, length, canvas_of = (v[keep] for v in (ax, ay, dx, dy, length, canvas_of))
     hx, hy = r * np.abs(dy) / length, r * np.abs(dx) / length  # the band's corners reach this far out
-    pieces = np.ceil(np.maximum(np.abs(dx) / (w - 1 - 2 * hx), np.abs(dy) / (w - 1 - 2 * hy)))
+    if w < size:
+        pieces = np.ceil(np.maximum(np.abs(dx) / (w - 1 - 2 * hx), np.abs(dy) / (w - 1 - 2 * hy)))
+    else:  # the window is the whole canvas: any piece fits
+        pieces = np.ones(len(dx))
     steep = np.abs(dy) > np.abs(dx)
     slope = np.where(steep, dx, dy) / np.where(steep, dy, dx)  # across / along the major axis
     row = (steep * (_SLOPES + 1) + np.rint((slope + 1) * (_SLOPES / 2))) * (2 * g.band_half + 1)
