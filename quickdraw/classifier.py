@@ -36,7 +36,7 @@ TOP_K = 3
 FRAME_SLACK = 8  # units a simplified drawing may fall short of its frame's edges
 # Training files that --force replaces; anything else in the folder makes it "not a run folder".
 RUN_FILES = ("run.json", "model.keras", "history.json", "curves.png", "confusion.png", "metrics.json", CHECKPOINT)
-DEVICE_SETTINGS = ("mixed_precision", "xla", "distribute")
+DEVICE_SETTINGS = ("xla", "distribute")  # may change on resume: they leave the variables alike
 
 
 @dataclass
@@ -534,6 +534,9 @@ def _checked(s: Settings, folder) -> Settings:
     """``s`` if it can train on ``folder``; else a QuickDrawError."""
     s.check()
     cnn_model.check_image_size(s.model, folder.image_size)
+    if s.distribute and s.xla and "GPU" not in accelerators():
+        raise QuickDrawError("--xla cannot compile a step mirrored over CPU devices (TensorFlow places its "
+                             "variables on several of them); drop --xla or --distribute")
     for split in ("train", "valid", "test"):
         if folder.count(split) == 0:
             raise QuickDrawError(f"{folder.path} has no drawings in its {split} split; rebuild it with "
