@@ -42,25 +42,20 @@ def load(path, kind: str = "bitmap", split: str = "train", batch_size: int = 64,
     if augment and kind == "bitmap" and not folder.has_strokes:
         raise QuickDrawError(f"{path} holds bitmaps only (built with --source bitmap); on-the-fly "
                              "augmentation needs strokes: build from a vector source")
-    ds = _stroke_records(tf, folder, split, shuffle, seed)
-    if shuffle:
-        ds = ds.shuffle(SHUFFLE_BUFFER, seed=seed)
+    ds = _stroke_batches(tf, folder, split, batch_size, shuffle, seed, drop_remainder, max_len)
     if kind == "bitmap":
         from .render import tf_render_batch
         size = folder.image_size
-        ds = ds.ragged_batch(batch_size, drop_remainder=drop_remainder)
         # one seed per batch, drawn anew each epoch: new distortions every epoch, reproducible by seed
         seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
         ds = tf.data.Dataset.zip((ds, seeds)).map(
             lambda batch, s: (tf_render_batch(batch[0], size, augment=True, seed=s), batch[1]),
             num_parallel_calls=tf.data.AUTOTUNE)
         return ds.prefetch(tf.data.AUTOTUNE)
-    if max_len is not None:
-        ds = ds.filter(lambda s3, y: tf.shape(s3)[0] <= max_len)
     scale = float(folder.manifest["scale_factor"])
-    ds = ds.map(lambda s3, y: (tf.cast(s3, tf.float32), tf.shape(s3)[0], y))
-    ds = ds.padded_batch(batch_size, drop_remainder=drop_remainder)
-    ds = ds.map(lambda s3, n, y: (_stroke5_batch(tf, s3, n, scale), y), num_parallel_calls=tf.data.AUTOTUNE)
+    ds = ds.map(lambda s3, y: (_stroke5_batch(tf, tf.cast(s3.to_tensor(), tf.float32),
+                                              tf.cast(s3.row_lengths(), tf.int32), scale), y),
+                num_parallel_calls=tf.data.AUTOTUNE)
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
@@ -81,24 +76,38 @@ def _decode_bitmaps(tf, records, size):
     return tf.reshape(raw[:, 2:], (-1, size, size, 1)), labels
 
 
-def _stroke_records(tf, folder, split, shuffle, seed):
-    """A dataset of (stroke-3 int16 (n, 3), label int32), one element per drawing, shard by shard."""
+def _stroke_batches(tf, folder, split, batch_size, shuffle, seed, drop_remainder, max_len):
+    """Batches (ragged stroke-3 int16 (B, None, 3), labels int32 (B,)), gathered whole from each shard.
+
+    Each shard is read at once and its drawings are shuffled within it (shards were shuffled across
+    classes when built); gathering a batch in one op avoids per-drawing tf.data overhead.
+    """
     files = [str(p) for p in folder.shard_paths(split, "strokes")]
     counts = [s["count"] for s in folder.manifest["shards"][split]]
-    shards = tf.data.Dataset.from_tensor_slices((files, tf.constant(counts, tf.int32)))
+    shards = tf.data.Dataset.from_tensor_slices((files, tf.constant(counts, tf.int64)))
     if shuffle:
         shards = shards.shuffle(len(files), seed=seed)
 
-    def read_shard(path, count):
+    def shard_batches(path, count):
         data = tf.io.decode_raw(tf.io.read_file(path), tf.int16)
         labels = tf.cast(data[:count], tf.int32)
-        lengths = tf.cast(data[count:2 * count], tf.int32)
+        lengths = tf.cast(data[count:2 * count], tf.int64)
         points = tf.reshape(data[2 * count:], (-1, 3))
-        ends = tf.cumsum(lengths)
-        return tf.data.Dataset.from_tensor_slices((ends - lengths, ends, labels)).map(
-            lambda start, end, label: (points[start:end], label))
+        starts = tf.cumsum(lengths, exclusive=True)
+        index = tf.data.Dataset.range(count)
+        if max_len is not None:
+            index = index.filter(lambda i: lengths[i] <= max_len)
+        if shuffle:
+            index = index.shuffle(SHUFFLE_BUFFER, seed=seed)
 
-    return shards.interleave(read_shard, cycle_length=min(2, len(files)),
+        def gather(i):
+            first, n = tf.gather(starts, i), tf.gather(lengths, i)
+            rows = tf.gather(points, tf.ragged.range(first, first + n).flat_values)
+            return tf.RaggedTensor.from_row_lengths(rows, n), tf.gather(labels, i)
+
+        return index.batch(batch_size, drop_remainder=drop_remainder).map(gather)
+
+    return shards.interleave(shard_batches, cycle_length=min(2, len(files)),
                              num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
 
 
