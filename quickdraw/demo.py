@@ -23,7 +23,7 @@ SYNTHETIC_CLASSES = ("circle", "triangle", "star", "house", "fish", "sun")
 REAL_CLASSES = ("eye", "mouth", "monkey")
 SYNTHETIC_COUNT, REAL_COUNT = 500, 800  # drawings per class (the mirror holds 800 monkeys)
 RNN_CLASS = {False: "house", True: "eye"}
-CNN_EPOCHS = 4
+CNN_EPOCHS, CNN_BATCH = 3, 32  # small batches: enough steps for batch-norm statistics to settle
 RNN_STEPS = 500
 RNN_HPARAMS = ("enc_rnn_size=96,dec_rnn_size=192,z_size=32,num_mixture=10,max_seq_len=120,"
                "batch_size=48,save_every=250")
@@ -74,7 +74,7 @@ def run_demo(out, *, real: bool = False, mirror=None, log=print) -> list[tuple[s
 def _train_cnn(dataset: Path, rundir: Path) -> Path:
     from .classifier import train
 
-    train(dataset, rundir, force=True, verbose=0, epochs=CNN_EPOCHS, seed=0)
+    train(dataset, rundir, force=True, verbose=0, epochs=CNN_EPOCHS, batch_size=CNN_BATCH, seed=0)
     return rundir
 
 
