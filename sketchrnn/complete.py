@@ -36,6 +36,8 @@ def read_partial(path, index: int = 0, keep_strokes: int | None = None) -> list[
     if not path.is_file():
         raise QuickDrawError(f"{path}: no such drawing file")
     suffix = path.suffix.lower()
+    if index and suffix != ".ndjson":
+        raise QuickDrawError(f"--index picks a line of an .ndjson file; {path.name} holds one drawing")
     if suffix == ".ndjson":
         strokes = _read_ndjson(path, index)
     elif suffix == ".npy":

@@ -74,6 +74,8 @@ def test_bad_index_keep_strokes_and_npy_shape(mirror, tmp_path):
     with pytest.raises(QuickDrawError, match="--keep-strokes must be at least 1"):
         read_partial(mirror / "full/simplified/cat.ndjson", keep_strokes=0)
     np.save(tmp_path / "flat.npy", np.zeros((4, 2)))
+    with pytest.raises(QuickDrawError, match="--index picks a line of an .ndjson file"):
+        read_partial(tmp_path / "flat.npy", index=2)
     with pytest.raises(QuickDrawError, match=r"shape \(4, 2\)"):
         read_partial(tmp_path / "flat.npy")
 
