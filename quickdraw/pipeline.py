@@ -9,7 +9,6 @@ from .dataset_folder import open_dataset
 from .errors import QuickDrawError
 
 KINDS = ("bitmap", "strokes")
-SHUFFLE_BUFFER = 20_000
 
 
 def load(path, kind: str = "bitmap", split: str = "train", batch_size: int = 64, shuffle: bool | None = None,
@@ -32,12 +31,7 @@ def load(path, kind: str = "bitmap", split: str = "train", batch_size: int = 64,
     folder = open_dataset(path)
     shuffle = (split == "train") if shuffle is None else shuffle
     if kind == "bitmap" and not augment:
-        ds = _bitmap_records(tf, folder, split, shuffle, seed)
-        if shuffle:
-            ds = ds.shuffle(SHUFFLE_BUFFER, seed=seed)
-        size = folder.image_size
-        ds = ds.batch(batch_size, drop_remainder=drop_remainder)
-        ds = ds.map(lambda r: _decode_bitmaps(tf, r, size), num_parallel_calls=tf.data.AUTOTUNE)
+        ds = _bitmap_batches(tf, folder, split, batch_size, shuffle, seed, drop_remainder)
         return ds.prefetch(tf.data.AUTOTUNE)
     if augment and kind == "bitmap" and not folder.has_strokes:
         raise QuickDrawError(f"{path} holds bitmaps only (built with --source bitmap); on-the-fly "
@@ -59,56 +53,70 @@ def load(path, kind: str = "bitmap", split: str = "train", batch_size: int = 64,
     return ds.prefetch(tf.data.AUTOTUNE)
 
 
-def _bitmap_records(tf, folder, split, shuffle, seed):
-    files = [str(p) for p in folder.shard_paths(split, "bitmaps")]
-    record = 2 + folder.image_size ** 2
-    names = tf.data.Dataset.from_tensor_slices(files)
-    if shuffle:
-        names = names.shuffle(len(files), seed=seed)
-    return names.interleave(
-        lambda f: tf.data.FixedLengthRecordDataset(f, record, buffer_size=1 << 20),
-        cycle_length=min(4, len(files)), num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
+def _bitmap_batches(tf, folder, split, batch_size, shuffle, seed, drop_remainder):
+    """Batches (uint8 (B, size, size, 1), labels int32 (B,)), gathered whole from each shard."""
+    size = folder.image_size
 
+    def shard_batches(path, count, shard_seed):
+        records = tf.reshape(tf.io.decode_raw(tf.io.read_file(path), tf.uint8), (-1, 2 + size * size))
 
-def _decode_bitmaps(tf, records, size):
-    raw = tf.io.decode_raw(records, tf.uint8)
-    labels = tf.cast(raw[:, 0], tf.int32) + 256 * tf.cast(raw[:, 1], tf.int32)
-    return tf.reshape(raw[:, 2:], (-1, size, size, 1)), labels
+        def gather(i):
+            rows = tf.gather(records, i)
+            labels = tf.cast(rows[:, 0], tf.int32) + 256 * tf.cast(rows[:, 1], tf.int32)
+            return tf.reshape(rows[:, 2:], (-1, size, size, 1)), labels
+
+        index = tf.range(count)
+        return _index_batches(tf, index, batch_size, shuffle, shard_seed, drop_remainder).map(gather)
+
+    return _shards(tf, folder, split, "bitmaps", shuffle, seed).interleave(
+        shard_batches, cycle_length=2, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
 
 
 def _stroke_batches(tf, folder, split, batch_size, shuffle, seed, drop_remainder, max_len):
-    """Batches (ragged stroke-3 int16 (B, None, 3), labels int32 (B,)), gathered whole from each shard.
+    """Batches (ragged stroke-3 int16 (B, None, 3), labels int32 (B,)), gathered whole from each shard."""
 
-    Each shard is read at once and its drawings are shuffled within it (shards were shuffled across
-    classes when built); gathering a batch in one op avoids per-drawing tf.data overhead.
-    """
-    files = [str(p) for p in folder.shard_paths(split, "strokes")]
-    counts = [s["count"] for s in folder.manifest["shards"][split]]
-    shards = tf.data.Dataset.from_tensor_slices((files, tf.constant(counts, tf.int64)))
-    if shuffle:
-        shards = shards.shuffle(len(files), seed=seed)
-
-    def shard_batches(path, count):
+    def shard_batches(path, count, shard_seed):
         data = tf.io.decode_raw(tf.io.read_file(path), tf.int16)
         labels = tf.cast(data[:count], tf.int32)
         lengths = tf.cast(data[count:2 * count], tf.int64)
         points = tf.reshape(data[2 * count:], (-1, 3))
         starts = tf.cumsum(lengths, exclusive=True)
-        index = tf.data.Dataset.range(count)
-        if max_len is not None:
-            index = index.filter(lambda i: lengths[i] <= max_len)
-        if shuffle:
-            index = index.shuffle(SHUFFLE_BUFFER, seed=seed)
 
         def gather(i):
             first, n = tf.gather(starts, i), tf.gather(lengths, i)
             rows = tf.gather(points, tf.ragged.range(first, first + n).flat_values)
             return tf.RaggedTensor.from_row_lengths(rows, n), tf.gather(labels, i)
 
-        return index.batch(batch_size, drop_remainder=drop_remainder).map(gather)
+        index = tf.range(count, dtype=tf.int64)
+        if max_len is not None:
+            index = tf.boolean_mask(index, lengths <= max_len)
+        return _index_batches(tf, index, batch_size, shuffle, shard_seed, drop_remainder).map(gather)
 
-    return shards.interleave(shard_batches, cycle_length=min(2, len(files)),
-                             num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
+    return _shards(tf, folder, split, "strokes", shuffle, seed).interleave(
+        shard_batches, cycle_length=2, num_parallel_calls=tf.data.AUTOTUNE, deterministic=not shuffle)
+
+
+def _shards(tf, folder, split, kind, shuffle, seed):
+    """(path, drawing count, seed) per shard; shuffled shard order and seeds new every epoch."""
+    files = [str(p) for p in folder.shard_paths(split, kind)]
+    counts = tf.constant([s["count"] for s in folder.manifest["shards"][split]], tf.int64)
+    shards = tf.data.Dataset.from_tensor_slices((files, counts))
+    seeds = tf.data.Dataset.random(seed=seed, rerandomize_each_iteration=True)
+    shards = tf.data.Dataset.zip((shards, seeds)).map(lambda shard, s: (shard[0], shard[1], s))
+    return shards.shuffle(len(files), seed=seed) if shuffle else shards
+
+
+def _index_batches(tf, index, batch_size, shuffle, shard_seed, drop_remainder):
+    """A dataset of index batches over ``index``, in a seeded random order when ``shuffle``.
+
+    Batches are sliced from one permutation, so tf.data pays per batch, not per drawing.
+    """
+    if shuffle:
+        index = tf.random.experimental.stateless_shuffle(index, seed=tf.stack([shard_seed, 0]))
+    total = tf.size(index, out_type=tf.int64)
+    batches = total // batch_size if drop_remainder else (total + batch_size - 1) // batch_size
+    return tf.data.Dataset.range(batches).map(
+        lambda b: index[b * batch_size:tf.minimum((b + 1) * batch_size, total)])
 
 
 def _stroke5_batch(tf, s3, lengths, scale):
