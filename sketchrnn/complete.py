@@ -165,32 +165,43 @@ def grow(completer, strokes, n: int, temperature: float, seed: int) -> list[list
 
 
 def write_grid(strokes, completions, path, title: str = "") -> Path:
-    """Write a PNG grid: one panel per candidate, the user's strokes black, the completion coloured."""
+    """Write a PNG grid: one panel per candidate, the user's strokes black, the completion coloured.
+
+    Each panel shows the 0-255 frame (grey) widened to hold everything its candidate drew.
+    """
+    import textwrap
+
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
 
     n = len(completions)
     cols = min(n, math.ceil(math.sqrt(n * 1.5)))
     rows = math.ceil(n / cols)
-    fig = Figure(figsize=(2.4 * cols, 2.4 * rows + (0.4 if title else 0)))
+    lines = [line for part in title.splitlines() for line in textwrap.wrap(part, width=max(40, 34 * cols))]
+    fig = Figure(figsize=(2.4 * max(cols, 2), 2.4 * rows + 0.22 * len(lines)))
     FigureCanvasAgg(fig)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for i, ax in enumerate(axes):
-        ax.set_xlim(0, FRAME)
-        ax.set_ylim(FRAME, 0)
-        ax.set_aspect("equal")
-        ax.set_xticks([])
-        ax.set_yticks([])
         if i >= n:
             ax.set_axis_off()
             continue
+        points = np.concatenate([np.zeros((2, 1)), np.full((2, 1), FRAME), *strokes, *completions[i]], axis=1)
+        low, high = points.min(axis=1), points.max(axis=1)
+        side = (high - low).max() * 1.04
+        centre = (low + high) / 2
+        ax.set_xlim(centre[0] - side / 2, centre[0] + side / 2)
+        ax.set_ylim(centre[1] + side / 2, centre[1] - side / 2)
+        ax.set_aspect("equal")
+        ax.set_axis_off()
+        ax.add_patch(Rectangle((0, 0), FRAME, FRAME, fill=False, edgecolor="#bbbbbb", lw=0.8))
         for s in completions[i]:
             ax.plot(s[0], s[1], color=COLOURS[i % len(COLOURS)], lw=1.5, solid_capstyle="round",
                     marker="o" if s.shape[1] == 1 else None, ms=1.5)
         for s in strokes:
             ax.plot(s[0], s[1], color="black", lw=2, solid_capstyle="round")
-    if title:
-        fig.suptitle(title, fontsize=10)
+    if lines:
+        fig.suptitle("\n".join(lines), fontsize=9)
     fig.tight_layout()
     return _write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
 
