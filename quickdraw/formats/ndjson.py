@@ -23,42 +23,49 @@ import numpy as np
 from ..drawing import Drawing
 from ..errors import QuickDrawError
 from ..table import DrawingTable, as_tables, ranges
+from . import ndjson_simplified as fast
 
 CHUNK = 64 * 1024
+MAX_CHUNK = 256 * 1024
 
-# The official layout: the 20 quotes of a line and the fixed text around the values.
-_N_QUOTES = 20
+# The official layout: the fixed text around the values, found from the 20 quotes of a line.
 _HEAD = b'{"word":"'
 _AFTER_WORD = b'","countrycode":"'      # starts at quote 3
 _AFTER_CC = b'","timestamp":"'          # starts at quote 7
 _AFTER_TS = b'","recognized":'          # starts at quote 11
 _KEY_ID = b'"key_id":"'                 # starts at quote 14
 _AFTER_KEY = b'","drawing":'            # starts at quote 17
+_QUOTES = np.flatnonzero(np.frombuffer(fast.META, np.uint8) == fast.QUOTE)  # which of a line's first marks are quotes
 _BLANK_STRUCTURE = bytes.maketrans(b"[],", b"   ")
 _CHANNEL_NAMES = {2: "(x, y)", 3: "raw (x, y, t)"}
 
 
 def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
-    """Yield ``DrawingTable`` chunks from an ndjson byte stream, reading 64 KiB at a time.
+    """Yield ``DrawingTable`` chunks from an ndjson byte stream.
 
     ``word`` fills records that lack a "word" key. Each table holds the complete lines of one
-    read, so taking the first N drawings consumes at most 64 KiB past them. Raises
-    QuickDrawError naming the line number of a malformed record.
+    read of at most 64 KiB, so taking the first N drawings of a one-way stream (an HTTP body)
+    consumes at most 64 KiB past them. From a seekable stream (a file, bytes in memory), where
+    reading ahead costs nothing, the reads double up to 256 KiB as the consumer keeps reading.
+    Raises QuickDrawError naming the line number of a malformed record.
     """
+    size, grow = CHUNK, _seekable(stream)
     pending = b""
     line_no = 1
     channels = None
     while True:
-        data = stream.read(CHUNK)
+        data = stream.read(size)
         if not data:
             break
-        pending += data
+        if grow:
+            size = min(2 * size, MAX_CHUNK)
+        pending = pending + data if pending else data
         cut = pending.rfind(b"\n") + 1
         if not cut:
             continue
         body, pending = pending[:cut], pending[cut:]
-        table = parse_lines(body, line_no, word, channels)
-        line_no += body.count(b"\n")
+        table, lines = _parse(body, line_no, word, channels)
+        line_no += lines
         if len(table):
             channels = channels or table.channels
             yield table
@@ -68,37 +75,70 @@ def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
             yield table
 
 
+def _seekable(stream) -> bool:
+    try:
+        return bool(stream.seekable())
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
 def parse_lines(body: bytes, first_line: int = 1, word: str | None = None,
                 channels: int | None = None) -> DrawingTable:
     """Parse complete ndjson lines (``body`` ends with a newline) into one table.
 
     ``first_line`` numbers the lines in error messages; ``channels`` (2 or 3) is what earlier
-    lines of the same file held.
+    lines of the same file held. Simplified drawings in the official layout take the fast path
+    (``ndjson_simplified``), other official lines the general numpy path, and any other line
+    ``json.loads``.
     """
+    return _parse(body, first_line, word, channels)[0]
+
+
+def _parse(body: bytes, first_line: int, word: str | None, channels: int | None):
+    """``parse_lines``, also returning the number of lines read."""
     a = np.frombuffer(body, dtype=np.uint8)
-    ends = np.flatnonzero(a == 10)
-    starts = np.concatenate(([0], ends[:-1] + 1))
-    fast, quotes = _official_layout(a, body, starts, ends)
-    while True:
-        lines = np.flatnonzero(fast)
+    mark, code = fast.marks(a)
+    cls = code & 127
+    nl = np.flatnonzero(cls == fast.NEWLINE)
+    ends = mark.take(nl)
+    starts = np.zeros(len(ends), dtype=np.int64)
+    starts[1:] = ends[:-1] + 1
+    official, quotes = _official_layout(a, body, mark, cls, nl, starts, ends)
+    parts, order = [], []
+    if channels != 3 and official.any():
+        points, stroke_offsets, drawing_offsets, done = fast.parse(a, mark, code, nl, official)
+        if done.any():
+            parts.append(DrawingTable(points, stroke_offsets, drawing_offsets,
+                                      **_metadata(a, quotes[done])))
+            order.append(np.flatnonzero(done))
+            official &= ~done
+            channels = 2
+    while official.any():
+        lines = np.flatnonzero(official)
         result = _parse_official(a, body, starts[lines], ends[lines], quotes[lines], channels)
         if isinstance(result, DrawingTable):
+            parts.append(result)
+            order.append(lines)
+            channels = channels or result.channels
             break
-        fast[lines[result]] = False  # valid layout but unusual content: let json.loads judge
-    if len(result):
-        channels = channels or result.channels
-    slow = np.flatnonzero(~fast)
+        official[lines[result]] = False  # valid layout but unusual content: let json.loads judge
+    if len(order):
+        official[np.concatenate(order)] = True
     drawings, kept = [], []
-    for i in slow.tolist():
+    for i in np.flatnonzero(~official).tolist():
         d = _parse_record(body[starts[i]:ends[i]], first_line + i, word, channels)
         if d is not None:
             channels = channels or (d.strokes[0].shape[0] if d.strokes else None)
             drawings.append(d)
             kept.append(i)
-    if not drawings:
-        return result
-    table = DrawingTable.concat([result, DrawingTable.from_drawings(drawings)])
-    return table.take(np.argsort(np.concatenate([np.flatnonzero(fast), kept]), kind="stable"))
+    if drawings:
+        parts.append(DrawingTable.from_drawings(drawings))
+        order.append(np.array(kept, dtype=np.int64))
+    if len(parts) <= 1:
+        table = parts[0] if parts else DrawingTable.empty(channels or 2)
+    else:
+        table = DrawingTable.concat(parts).take(np.argsort(np.concatenate(order), kind="stable"))
+    return table, len(nl)
 
 
 def _parse_record(line: bytes, line_no: int, word: str | None, channels: int | None):
@@ -135,51 +175,56 @@ def _parse_record(line: bytes, line_no: int, word: str | None, channels: int | N
     return drawing
 
 
-def _segments(*parts: tuple[int, bytes]):
-    """Fixed text expected at offsets from anchor columns: (column, offset, byte) arrays."""
-    col = np.concatenate([np.full(len(t), c) for c, t in parts])
-    off = np.concatenate([np.arange(len(t)) for _, t in parts])
-    return col, off, np.frombuffer(b"".join(t for _, t in parts), dtype=np.uint8)
+# Fixed text of the official layout: (anchor, text), the anchor being the line start (-1) or
+# one of the line's 20 quotes.
+_FIXED = ((-1, _HEAD), (3, _AFTER_WORD), (7, _AFTER_CC), (11, _AFTER_TS), (14, _KEY_ID),
+          (17, _AFTER_KEY))
+_FIELDS = {"word": 2, "countrycode": 6, "timestamp": 10, "key_id": 16}  # opening quote of each
 
 
-# Anchors: line start, quotes 3, 7, 11, 14 and 17 (see the constants above).
-_LAYOUT = _segments((0, _HEAD), (1, _AFTER_WORD), (2, _AFTER_CC), (3, _AFTER_TS), (4, _KEY_ID),
-                    (5, _AFTER_KEY))
-_VALUES = ([2, 6, 10, 16], [3, 7, 11, 17])  # quotes around word, countrycode, timestamp, key_id
+def _texts(a: np.ndarray, width: int) -> np.ndarray:
+    """Every ``width``-byte window of ``a`` as an array of bytes strings (a view)."""
+    return np.ndarray((len(a) - width + 1,), dtype=f"S{width}", buffer=a, strides=(1,))
 
 
-def _official_layout(a: np.ndarray, body: bytes, starts: np.ndarray, ends: np.ndarray):
+def _official_layout(a: np.ndarray, body: bytes, mark: np.ndarray, cls: np.ndarray,
+                     nl: np.ndarray, starts: np.ndarray, ends: np.ndarray):
     """Mark the lines whose metadata follows the official layout; also return their quotes."""
-    quotes = np.flatnonzero(a == 34)
-    if len(quotes) == 0:
-        return np.zeros(len(starts), dtype=bool), np.zeros((len(starts), _N_QUOTES), np.int64)
-    q0 = np.searchsorted(quotes, starts)
-    ok = (np.searchsorted(quotes, ends) - q0 == _N_QUOTES) & (ends - starts > 60)
-    q = quotes[np.minimum(q0[:, None] + np.arange(_N_QUOTES), len(quotes) - 1)]
+    first = np.zeros(len(nl), dtype=np.int64)  # each line's first mark
+    first[1:] = nl[:-1] + 1
+    head = np.minimum(first, len(mark) - len(fast.META))
+    ok = (_texts(cls, len(fast.META))[head] == fast.META) & (ends - starts > 60)
+    q = mark.take(head[:, None] + _QUOTES)
+    ok &= mark.take(head + fast.N_META) == q[:, 19] + 2  # '"drawing":['
     if b"\\" in body:  # escapes take the json.loads path
         ok[np.searchsorted(ends, np.flatnonzero(a == 92))] = False
-    if (a >= 128).any():  # and so does non-ASCII text
+    if a.max(initial=0) >= 128:  # and so does non-ASCII text
         ok[np.searchsorted(ends, np.flatnonzero(a >= 128))] = False
-    col, off, text = _LAYOUT
-    anchors = np.stack([starts, q[:, 3], q[:, 7], q[:, 11], q[:, 14], q[:, 17]], axis=1)
-    found = a[np.minimum(anchors[:, col] + off, len(a) - 1)]
-    ok &= (found == text).all(axis=1) & (a[ends - 1] == ord("}"))
+    for anchor, text in _FIXED:
+        at = starts if anchor < 0 else q[:, anchor]
+        windows = _texts(a, len(text))
+        ok &= windows[np.minimum(at, len(windows) - 1)] == text
+    ok &= a.take(ends - 1) == ord("}")
     gap = q[:, 14] - q[:, 11]  # '","recognized":' then 'true,' or 'false,'
-    flag = a[np.minimum(q[:, 11, None] + np.arange(15, 21), len(a) - 1)]
-    ok &= (((gap == 20) & (flag[:, :5] == np.frombuffer(b"true,", np.uint8)).all(axis=1))
-           | ((gap == 21) & (flag == np.frombuffer(b"false,", np.uint8)).all(axis=1)))
+    at = np.minimum(q[:, 11] + 15, len(a) - 6)
+    ok &= (((gap == 20) & (_texts(a, 5)[at] == b"true,"))
+           | ((gap == 21) & (_texts(a, 6)[at] == b"false,")))
     return ok, q
 
 
-def _metadata(a: np.ndarray, q: np.ndarray) -> list[np.ndarray]:
-    """Cut word, countrycode, timestamp and key_id out of each line: four str arrays."""
-    begin, end = q[:, _VALUES[0]] + 1, q[:, _VALUES[1]]
-    lengths = end - begin
-    width = max(int(lengths.max(initial=0)), 1)
-    cells = a[np.minimum(begin[..., None] + np.arange(width), len(a) - 1)]
-    cells[np.arange(width) >= lengths[..., None]] = 0
-    values = cells.view(f"S{width}")[..., 0].astype(str)
-    return [values[:, k] for k in range(4)]
+def _metadata(a: np.ndarray, q: np.ndarray) -> dict:
+    """Cut word, countrycode, timestamp, key_id and recognized out of each (ASCII) line."""
+    out = {"recognized": a[q[:, 13] + 2] == ord("t")}
+    for name, k in _FIELDS.items():
+        begin, lengths = q[:, k] + 1, q[:, k + 1] - q[:, k] - 1
+        width = max(int(lengths.max(initial=0)), 1)
+        if len(a) < width + int(begin.max(initial=0)):
+            a = np.append(a, np.zeros(width, np.uint8))
+        cells = _texts(a, width)[begin].view(np.uint8).reshape(-1, width)
+        if lengths.min(initial=width) < width:
+            cells[np.arange(width) >= lengths[:, None]] = 0
+        out[name] = cells.astype(np.uint32).view(f"U{width}")[:, 0]  # ASCII to str
+    return out
 
 
 def _lines_of(index: np.ndarray, line_first: np.ndarray) -> np.ndarray:
@@ -216,6 +261,18 @@ def _parse_official(a, body, starts, ends, q, channels):
         before, after = t[marks - 1], t[np.minimum(marks + 1, len(t) - 1)]
         allowed[marks] = ((after - 48) < 10) & np.where(
             t[marks] == 46, (before - 48) < 10, (before == 91) | (before == 44))
+    zeros = np.flatnonzero(t[1:-1] == 48) + 1  # JSON numbers have no leading zeros
+    before, after = t[zeros - 1], t[zeros + 1]
+    allowed[zeros] &= ~(((after - 48) < 10) & ((before - 48) >= 10) & (before != 46))
+    # A number lies between '[' or ',' and ',' or ']'; a comma between numbers or in '],['.
+    num = ((t - 48) < 10) | (t == 45) | (t == 46)
+    first, last = np.flatnonzero(num[1:] > num[:-1]) + 1, np.flatnonzero(num[:-1] > num[1:])
+    before, after = t[first - 1], t[last + 1]
+    allowed[first] &= (before == 91) | (before == 44)
+    allowed[last] &= (after == 44) | (after == 93)
+    commas = np.flatnonzero(t == 44)
+    allowed[commas] &= ((num[commas - 1] & num[commas + 1])
+                        | ((t[commas - 1] == 93) & (t[commas + 1] == 91)))
     if not allowed.all():
         return _lines_of(np.flatnonzero(~allowed), line_at)
 
@@ -267,10 +324,7 @@ def _parse_official(a, body, starts, ends, q, channels):
     np.cumsum(row_len[::want], out=stroke_offsets[1:])
     drawing_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(strokes_per_line, out=drawing_offsets[1:])
-    word, countrycode, timestamp, key_id = _metadata(a, q)
-    return DrawingTable(points, stroke_offsets, drawing_offsets, word=word, key_id=key_id,
-                        countrycode=countrycode, timestamp=timestamp,
-                        recognized=a[q[:, 13] + 2] == ord("t"))
+    return DrawingTable(points, stroke_offsets, drawing_offsets, **_metadata(a, q))
 
 
 def _numbers(text: bytes):
