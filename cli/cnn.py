@@ -34,7 +34,7 @@ def register(sub) -> None:
     p.set_defaults(func=run_train)
 
     p = sub.add_parser("classify", help="say what a drawing is, with a trained classifier run")
-    p.add_argument("rundir", metavar="RUNDIR")
+    p.add_argument("rundir", metavar="RUNDIR", help="a run folder made by `qd train-cnn`")
     p.add_argument("file", nargs="?", metavar="FILE",
                    help="an ndjson drawing (the first line, or --index) or a strokes JSON file [[[xs], [ys]], ...]")
     p.add_argument("--draw", action="store_true", help="draw in a window; the guesses update after each stroke")

@@ -95,6 +95,8 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
         keeper = _RunKeeper(rundir, s.patience, len(x_train))
         if resume:
             keeper.restore(model)
+        else:
+            prime_batch_norm(model, x_train[:EVAL_BATCH, ..., None])
     if verbose:
         where = f"{replicas} {devices[0]} replicas" if replicas > 1 else f"1 {devices[0]}"
         print(f"training {s.model} on {len(x_train)} drawings of {len(classes)} classes "
@@ -121,6 +123,22 @@ def compiled_model(s: Settings, image_size: int, classes, steps_per_epoch: int, 
     model.compile(_optimizer(s, steps_per_epoch, policy), _loss(), metrics=[_accuracy()],
                   jit_compile=s.xla or keras.backend.backend() == "jax")
     return model
+
+
+def prime_batch_norm(model, bitmaps) -> None:
+    """Start each BatchNormalization's moving statistics at those of ``bitmaps`` (one training batch).
+
+    Keras starts them at mean 0 and variance 1, far from a doodle CNN's (variances near 0.005): the few
+    dozen steps of a small dataset's first epochs would not wash that out, and validation, which uses
+    them, would sit at chance while training accuracy climbs.
+    """
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.momentum = 0.0
+    model(bitmaps, training=True)
+    for layer, momentum in zip(norms, momenta):
+        layer.momentum = momentum
 
 
 def accelerators() -> list[str]:

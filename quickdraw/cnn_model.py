@@ -1,7 +1,9 @@
 """Keras 3 models of the doodle classifier: a CNN and the dense (MLP) baseline, ``keras.ops`` only.
 
 A model takes raw 0-255 bitmaps (N, H, W, 1), scales them itself, and ends in a float32 softmax
-layer that remembers the class names, so a saved ``model.keras`` is all ``qd classify`` needs.
+layer that remembers the class names, so a saved ``model.keras`` is all ``qd classify`` needs. Its
+custom layers are registered when this module is imported: import it before
+``keras.models.load_model``.
 
 >>> model = build_model("cnn", 28, ["cat", "dog"])  # doctest: +SKIP
 >>> class_names(model)  # doctest: +SKIP

@@ -254,6 +254,20 @@ def test_same_seed_same_start_and_data_order(dataset):
     assert sorted(o1) == sorted(y)
 
 
+def test_batch_norm_starts_from_the_statistics_of_a_training_batch(dataset):
+    from quickdraw.dataset_folder import open_dataset
+
+    x = open_dataset(dataset).bitmaps("train")[:64, ..., None]
+    model = classifier.compiled_model(classifier.Settings(), 28, CLASSES, 3)
+    first = next(layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization))
+    assert np.allclose(first.moving_variance.numpy(), 1)  # Keras' start, far from the data's
+    classifier.prime_batch_norm(model, x)
+    entering = keras.ops.convert_to_numpy(keras.Model(model.input, first.input)(x)).reshape(-1, 32)
+    assert np.allclose(first.moving_mean.numpy(), entering.mean(axis=0), atol=1e-5)
+    assert np.allclose(first.moving_variance.numpy(), entering.var(axis=0), rtol=1e-3, atol=1e-6)
+    assert first.moving_variance.numpy().mean() < 0.1 and first.momentum == 0.9
+
+
 def test_xla_flag_compiles_the_training_step_with_xla():
     assert classifier.compiled_model(classifier.Settings(xla=True), 28, CLASSES, 3).jit_compile is True
     assert classifier.compiled_model(classifier.Settings(), 28, CLASSES, 3).jit_compile is False
