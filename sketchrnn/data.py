@@ -188,18 +188,18 @@ def lengths_of(batch: np.ndarray) -> np.ndarray:
     return (batch[:, 1:, 4] < 0.5).sum(axis=1)
 
 
-def split_by_length(lengths, groups: int, overhead: float = 8.0) -> list[np.ndarray]:
-    """Cut a batch into ``groups`` groups of similar lengths that minimise the padded work.
+def split_by_length(lengths, max_groups: int, overhead: float = 16.0) -> list[np.ndarray]:
+    """Cut a batch into at most ``max_groups`` groups of similar lengths that minimise the padded work.
 
     Returns index arrays (into ``lengths``), shortest group first, together covering every
     sketch once. The work of a group is (its longest sketch + 2) x (its size + ``overhead``):
-    the overhead stands for the fixed cost of each step, which favours fewer, fuller groups.
+    the overhead stands for the fixed cost of each step, so a split must save more than it costs.
     """
     lengths = np.asarray(lengths)
     order = np.argsort(lengths, kind="stable")
     steps = lengths[order] + 2
     n = len(order)
-    groups = max(1, min(groups, n))
+    groups = max(1, min(max_groups, n))
     # best[g][j]: least work to cover the j shortest sketches with g groups; cut[g][j]: start of the last one
     best = np.full((groups + 1, n + 1), np.inf)
     cut = np.zeros((groups + 1, n + 1), dtype=int)
@@ -210,8 +210,9 @@ def split_by_length(lengths, groups: int, overhead: float = 8.0) -> list[np.ndar
             work = best[g - 1, starts] + steps[j - 1] * (j - starts + overhead)
             k = int(np.argmin(work))
             best[g, j], cut[g, j] = work[k], starts[k]
+    g = int(np.argmin(best[1:, n])) + 1
     bounds, j = [n], n
-    for g in range(groups, 0, -1):
+    for g in range(g, 0, -1):
         j = cut[g, j]
         bounds.append(j)
     bounds = bounds[::-1]

@@ -146,6 +146,7 @@ class Sampler:
             limit = min(limit, max_steps)
         for _ in range(max(limit, 0)):
             rows = draw(state.head, self.hp.num_mixture, temperature, rng)
+            rows[rows[:, 4] > 0.5, :2] = 0  # an end of sketch draws no point
             rows[state.done] = END_ROW
             state.done |= rows[:, 4] > 0.5
             state.length += 1

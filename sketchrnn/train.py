@@ -31,7 +31,7 @@ LOSSES_FILE = "losses.json"
 TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
 VALID_KEYS = ("recon", "offset", "pen", "kl")
 JAX_LENGTH_STEP = 32  # jit compiles one program per shape: round padded lengths up to a multiple of this
-TF_GROUPS = 3  # TensorFlow takes dynamic shapes: each batch runs as this many groups of similar lengths
+TF_GROUPS = 3  # TensorFlow takes dynamic shapes: each batch runs as up to this many groups of similar lengths
 SYNTHETIC_NOTE = "SYNTHETIC doodles (not Quick, Draw! data)"
 
 
@@ -80,9 +80,10 @@ class Steps:
     as floats; ``evaluate(strokes, eps)`` returns the evaluation terms; ``sync()`` writes the JAX
     state back into the Keras variables (a no-op on TensorFlow).
 
-    TensorFlow runs a batch as ``TF_GROUPS`` groups of similar lengths (``split_by_length``), each
-    only as long as its longest sketch; JAX compiles one program per shape, so it runs the batch
-    whole, padded to a multiple of ``JAX_LENGTH_STEP`` rows. Both compute the same loss.
+    TensorFlow runs a batch as up to ``TF_GROUPS`` groups of similar lengths (``split_by_length``),
+    each only as long as its longest sketch, and adds their gradients before one optimiser update;
+    JAX compiles one program per shape, so it runs the batch whole, padded to a multiple of
+    ``JAX_LENGTH_STEP`` rows. Both compute the same loss and gradient.
     """
 
     def __init__(self, model, optimizer, hp: HParams, groups: int = TF_GROUPS):
@@ -102,7 +103,7 @@ class Steps:
     def _tensorflow(self):
         import tensorflow as tf
 
-        from .model import loss_terms, losses, with_cost
+        from .model import loss_terms, losses
 
         model, optimizer, hp = self.model, self.optimizer, self.hp
         strokes = tf.TensorSpec((None, None, 5), tf.float32)
@@ -110,21 +111,44 @@ class Steps:
         keep = tf.TensorSpec((None, None, hp.dec_rnn_size), tf.float32)
         scalar = tf.TensorSpec((), tf.float32)
 
-        @tf.function(input_signature=[[(strokes, eps, keep)] * self.groups, scalar, scalar])
-        def train(groups, batch, weight):
+        @tf.function(input_signature=[strokes, eps, keep, scalar, scalar])
+        def gradients(strokes, eps, keep, batch, weight):
             with tf.GradientTape() as tape:
-                terms = [loss_terms(model(s, eps=e, keep=k, training=True), s, hp, batch_size=batch)
-                         for s, e, k in groups]
-                parts = with_cost({key: tf.add_n([t[key] for t in terms]) for key in terms[0]}, hp, weight)
-            grads = tape.gradient(parts["cost"], model.trainable_variables)
+                terms = loss_terms(model(strokes, eps=eps, keep=keep, training=True), strokes, hp, batch_size=batch)
+                objective = terms["recon"] + weight * terms["kl"]
+            return tape.gradient(objective, model.trainable_variables), terms
+
+        @tf.function(autograph=False)
+        def apply(grads):
             optimizer.apply(grads, model.trainable_variables)
-            return parts
 
         @tf.function(input_signature=[strokes, eps])
         def evaluate(strokes, eps):
             return losses(model(strokes, eps=eps, training=False), strokes, hp, 0.0, training=False)
 
-        self._train, self._evaluate = train, evaluate
+        self._gradients, self._apply, self._evaluate = gradients, apply, evaluate
+
+    def _tensorflow_train(self, strokes, eps, keep, weight) -> dict:
+        import tensorflow as tf
+
+        from .model import with_cost
+
+        groups = []
+        for index in split_by_length(lengths_of(strokes), self.groups):
+            length = int(lengths_of(strokes[index]).max()) + 1
+            groups.append((strokes[index, :length + 1], eps[index], keep[index, :length]))
+        batch = np.float32(len(strokes))
+
+        def run(kl_scale):
+            results = [self._gradients(s, e, k, batch, np.float32(kl_scale)) for s, e, k in groups]
+            terms = {key: sum(float(r[1][key]) for r in results) for key in results[0][1]}
+            return [r[0] for r in results], terms
+
+        grads, terms = run(weight if self.hp.conditional else 0.0)
+        if self.hp.conditional and weight > 0 and terms["kl"] <= self.hp.kl_tolerance:
+            grads, terms = run(0.0)  # the KL term sits on its floor: no gradient through it
+        self._apply([tf.add_n(list(g)) if len(g) > 1 else g[0] for g in zip(*grads)])
+        return {k: float(v) for k, v in with_cost(terms, self.hp, weight).items()}
 
     def _jax(self):
         import jax
@@ -178,13 +202,8 @@ class Steps:
         if self.backend == "jax":
             strokes, keep = self._round_length(strokes, keep)
             parts, self._state = self._jax_train(self._jax_state(), strokes, eps, keep, np.float32(weight))
-        else:
-            groups = []
-            for index in split_by_length(lengths_of(strokes), self.groups):
-                length = int(lengths_of(strokes[index]).max()) + 1
-                groups.append((strokes[index, :length + 1], eps[index], keep[index, :length]))
-            parts = self._train(groups, np.float32(len(strokes)), np.float32(weight))
-        return {k: float(v) for k, v in parts.items()}
+            return {k: float(v) for k, v in parts.items()}
+        return self._tensorflow_train(strokes, eps, keep, weight)
 
     def evaluate(self, strokes, eps) -> dict:
         """Evaluation loss terms of a batch (pen loss on real points only) as floats."""
@@ -367,6 +386,8 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     hp, seed, saved_info = _resolve_hparams(out, resume, mode, batch_size, hparams, seed)
     if steps < 1:
         raise QuickDrawError(f"--steps must be at least 1, not {steps}")
+    if saved_info and saved_info.get("step", 0) >= steps:
+        raise QuickDrawError(f"{out} is already at step {saved_info.get('step')}; ask for more --steps to go on")
     data = load_source(source, categories, hp.max_seq_len)
     if saved_info and saved_info.get("classes") != data.classes:
         raise QuickDrawError(f"cannot resume {out}: it was trained on {', '.join(saved_info['classes'])}, "
@@ -424,31 +445,63 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
                 f"valid Lr {last_valid['recon']:.4f} KL {last_valid['kl']:.4f} | {rate:.2f} steps/s")
 
     try:
-        while step < steps:
-            rng = np.random.default_rng([seed, step, 2])
-            batch = batches.batch(step)
-            eps = rng.standard_normal((len(batch), hp.z_size)).astype(np.float32)
-            keep = dropout_masks(rng, (len(batch), batch.shape[1] - 1, hp.dec_rnn_size), hp.recurrent_dropout)
-            weight = kl_weight(step, hp)
-            parts = runner.train(batch, eps, keep, weight)
-            history["train"]["step"].append(step)
-            for k, v in {**parts, "kl_weight": weight, "lr": learning_rate(step, hp)}.items():
-                if k in TRAIN_KEYS:
-                    history["train"][k].append(v)
-            step += 1
-            bar.update(1)
-            bar.set_postfix_str(f"Lr {parts['recon']:.3f} KL {parts['kl']:.3f}", refresh=False)
-            if step % hp.save_every == 0 or step == steps:
-                checkpoint()
-    except KeyboardInterrupt:
-        interrupted = True
-        checkpoint()
+        with _deferred_interrupt() as interrupt:
+            while step < steps and not interrupt.requested:
+                rng = np.random.default_rng([seed, step, 2])
+                batch = batches.batch(step)
+                eps = rng.standard_normal((len(batch), hp.z_size)).astype(np.float32)
+                keep = dropout_masks(rng, (len(batch), batch.shape[1] - 1, hp.dec_rnn_size), hp.recurrent_dropout)
+                weight = kl_weight(step, hp)
+                parts = runner.train(batch, eps, keep, weight)
+                history["train"]["step"].append(step)
+                for k, v in {**parts, "kl_weight": weight, "lr": learning_rate(step, hp)}.items():
+                    if k in TRAIN_KEYS:
+                        history["train"][k].append(v)
+                step += 1
+                bar.update(1)
+                bar.set_postfix_str(f"Lr {parts['recon']:.3f} KL {parts['kl']:.3f}", refresh=False)
+                if step % hp.save_every == 0 or step == steps:
+                    checkpoint()
+            if interrupt.requested:
+                interrupted = True
+                if not history["valid"]["step"] or history["valid"]["step"][-1] != step:
+                    checkpoint()
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
     return {"out": str(out), "step": step, "interrupted": interrupted, "valid": last_valid,
             "steps_per_s": (step - first_step) / max(elapsed, 1e-9), "dropped": data.dropped,
             "train_count": len(data.splits["train"]), "synthetic": data.synthetic}
+
+
+class _deferred_interrupt:
+    """Within this block the first Ctrl-C only sets ``requested`` (the step in flight finishes and a
+    checkpoint is written); a second one interrupts at once. Outside the main thread it does nothing."""
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        self.requested = False
+        self._previous = None
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        import signal
+
+        if self.requested:
+            signal.signal(signal.SIGINT, self._previous)
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 def _recent(history, key, window: int = 20) -> float:

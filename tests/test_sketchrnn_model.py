@@ -216,3 +216,43 @@ def test_defaults_are_magentas():
     assert (hp.learning_rate, hp.min_learning_rate, hp.decay_rate, hp.grad_clip) == (1e-3, 1e-5, 0.9999, 1.0)
     assert (hp.recurrent_dropout, hp.random_scale_factor, hp.augment_stroke_prob) == (0.1, 0.15, 0.1)
     assert ops.convert_to_numpy(ops.ones(1))[0] == 1
+
+
+def test_sampling_follows_the_mixture_and_temperature():
+    from sketchrnn.sample import draw
+
+    m = 2
+    head = np.zeros((20000, 3 + 6 * m), np.float32)
+    head[:, :3] = [0.0, np.log(3.0), -30.0]             # pen: p2 three times as likely as p1, never p3
+    head[:, 3:3 + m] = [5.0, -5.0]                      # component 0 almost always
+    head[:, 3 + m] = 1.0                                # mu_x
+    head[:, 3 + 2 * m] = -2.0                           # mu_y
+    head[:, 3 + 3 * m] = np.log(0.5)                    # sigma_x
+    head[:, 3 + 4 * m] = np.log(0.25)                   # sigma_y
+    head[:, 3 + 5 * m] = np.arctanh(0.6)                # rho
+    for tau in (1.0, 0.25):
+        rows = draw(head, m, tau, np.random.default_rng(0))
+        assert np.all(rows[:, 2:].sum(axis=1) == 1) and rows[:, 4].sum() == 0
+        assert np.mean(rows[:, 0]) == pytest.approx(1.0, abs=0.02)
+        assert np.mean(rows[:, 1]) == pytest.approx(-2.0, abs=0.02)
+        assert np.std(rows[:, 0]) == pytest.approx(0.5 * np.sqrt(tau), rel=0.05)
+        assert np.std(rows[:, 1]) == pytest.approx(0.25 * np.sqrt(tau), rel=0.05)
+        assert np.corrcoef(rows[:, 0], rows[:, 1])[0, 1] == pytest.approx(0.6, abs=0.03)
+        p2 = rows[:, 3].mean()
+        expected = 3 ** (1 / tau) / (1 + 3 ** (1 / tau))  # logits divided by tau
+        assert p2 == pytest.approx(expected, abs=0.02)
+    same = draw(head[:5], m, 0.5, np.random.default_rng(7))
+    np.testing.assert_array_equal(same, draw(head[:5], m, 0.5, np.random.default_rng(7)))
+
+
+def test_slerp_keeps_the_ends_and_the_norm_of_equal_vectors():
+    from sketchrnn.sample import slerp
+
+    a = np.array([1.0, 0.0, 0.0])
+    b = np.array([0.0, 1.0, 0.0])
+    np.testing.assert_allclose(slerp(a, b, 0.0), a, atol=1e-12)
+    np.testing.assert_allclose(slerp(a, b, 1.0), b, atol=1e-12)
+    mid = slerp(a, b, 0.5)
+    assert np.linalg.norm(mid) == pytest.approx(1.0)
+    np.testing.assert_allclose(mid, [np.sqrt(0.5), np.sqrt(0.5), 0], atol=1e-12)
+    np.testing.assert_allclose(slerp(a, 2 * a, 0.5), 1.5 * a)

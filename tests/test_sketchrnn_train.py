@@ -1,0 +1,186 @@
+"""Sketch-RNN training runs: overfitting real sketches, resume, Ctrl-C, run folders, commands, bad input."""
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cli.main import main
+from quickdraw.formats.sketchrnn import load_splits
+from sketchrnn.train import evaluate_run, kl_weight, learning_rate, train
+from sketchrnn.config import HParams
+
+TINY = "enc_rnn_size=16,dec_rnn_size=32,z_size=8,num_mixture=3"
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _write_npz(path, train, valid, test):
+    def arr(seqs):
+        a = np.empty(len(seqs), dtype=object)
+        a[:] = [np.asarray(s, np.int16) for s in seqs]
+        return a
+
+    np.savez(path, train=arr(train), valid=arr(valid), test=arr(test))
+    return path
+
+
+@pytest.fixture(scope="module")
+def eye_splits(mirror):
+    with open(mirror / "sketchrnn/eye.npz", "rb") as f:
+        return load_splits(f)
+
+
+@pytest.fixture(scope="module")
+def small_npz(tmp_path_factory, eye_splits):
+    """60 / 12 / 12 real eye sketches of at most 60 points."""
+    short = {k: [s for s in v if len(s) <= 60] for k, v in eye_splits.items()}
+    return _write_npz(tmp_path_factory.mktemp("npz") / "eye.npz", short["train"][:60], short["valid"][:12],
+                      short["test"][:12])
+
+
+@pytest.fixture(scope="module")
+def tiny_run(tmp_path_factory, small_npz):
+    out = tmp_path_factory.mktemp("runs") / "eye"
+    summary = train(small_npz, out, steps=6, batch_size=20, hparams=TINY + ",save_every=3", seed=1)
+    assert summary["step"] == 6 and not summary["interrupted"]
+    return out
+
+
+def _png_size(path):
+    import matplotlib.image
+
+    return matplotlib.image.imread(path).shape
+
+
+def test_schedules_follow_magenta():
+    hp = HParams()
+    assert learning_rate(0, hp) == pytest.approx(1e-3)
+    assert learning_rate(10_000, hp) == pytest.approx((1e-3 - 1e-5) * 0.9999 ** 10_000 + 1e-5)
+    assert kl_weight(0, hp) == pytest.approx(0.01 * 0.5)
+    assert kl_weight(100_000, hp) == pytest.approx(0.5 * (1 - 0.99 * 0.99995 ** 100_000))
+
+
+def test_run_folder_holds_model_curves_and_pictures(tiny_run):
+    info = json.loads((tiny_run / "run.json").read_text())
+    assert info["kind"] == "sketchrnn" and info["classes"] == ["eye"] and info["step"] == 6
+    assert info["scale_factor"] > 1 and info["synthetic"] is False
+    hp = json.loads((tiny_run / "hparams.json").read_text())
+    assert hp["dec_rnn_size"] == 32 and hp["batch_size"] == 20 and hp["num_mixture"] == 3
+    losses = json.loads((tiny_run / "losses.json").read_text())
+    assert losses["train"]["step"] == list(range(6)) and losses["valid"]["step"] == [3, 6]
+    assert all(np.isfinite(losses["train"]["recon"])) and all(v >= 0 for v in losses["valid"]["kl"])
+    with np.load(tiny_run / "checkpoint.npz") as ckpt:
+        assert int(ckpt["step"]) == 6
+    for png in ("losses.png", "samples.png"):
+        h, w = _png_size(tiny_run / png)[:2]
+        assert h > 100 and w > 300
+    assert not list(tiny_run.glob("*.part"))
+
+
+def test_resume_continues_exactly_where_a_straight_run_would_be(tmp_path, small_npz, tiny_run):
+    out = tmp_path / "split"
+    train(small_npz, out, steps=3, batch_size=20, hparams=TINY + ",save_every=3", seed=1)
+    assert json.loads((out / "losses.json").read_text())["train"]["step"] == [0, 1, 2]
+    train(small_npz, out, steps=6, resume=True)
+    a, b = np.load(tiny_run / "checkpoint.npz"), np.load(out / "checkpoint.npz")
+    assert sorted(a.files) == sorted(b.files) and int(b["step"]) == 6
+    for k in a.files:
+        np.testing.assert_allclose(a[k], b[k], rtol=1e-4, atol=1e-6, err_msg=k)
+    la = json.loads((tiny_run / "losses.json").read_text())
+    lb = json.loads((out / "losses.json").read_text())
+    assert lb["train"]["step"] == list(range(6)) and lb["valid"]["step"] == [3, 6]
+    np.testing.assert_allclose(la["train"]["recon"], lb["train"]["recon"], rtol=1e-4)
+    np.testing.assert_allclose(la["valid"]["recon"], lb["valid"]["recon"], rtol=1e-4)
+
+
+def test_sampler_is_seeded_and_completes_step_by_step(tiny_run, eye_splits):
+    from quickdraw.strokes import from_stroke3
+    from sketchrnn.sample import Sampler
+
+    sampler = Sampler.load(tiny_run)
+    assert sampler.conditional and sampler.classes == ["eye"] and not sampler.synthetic
+    a, b = sampler.sample(3, seed=2), sampler.sample(3, seed=2)
+    assert all(np.array_equal(x, y) for x, y in zip(a, b))
+    assert any(not np.array_equal(x, y) for x, y in zip(a, sampler.sample(3, seed=3)))
+    assert all(len(x) <= 250 and x.shape[1:] == (3,) for x in a)
+    # completion: the given strokes prime the decoder, candidates grow point by point
+    given = eye_splits["test"][0]
+    strokes = from_stroke3(given)[:2]
+    steps = list(sampler.complete(strokes, n=3, temperature=0.5, seed=0))
+    assert steps and all(r.shape == (3, 5) for r in steps)
+    rows = np.stack(steps)
+    assert np.all(rows[..., 2:].sum(-1) == 1)
+    ended = np.maximum.accumulate(rows[..., 4], axis=0)
+    assert np.all(rows[..., :4][ended > 0] == 0)                          # nothing after the end
+    assert len(steps) <= 250 - sum(s.shape[1] for s in strokes)
+    # the same through prime + stream, with the partial drawing's own code for every candidate
+    from quickdraw.strokes import to_stroke3
+
+    z = np.repeat(sampler.encode([to_stroke3(strokes)]), 3, axis=0)
+    again = list(sampler.stream(sampler.prime(to_stroke3(strokes), z), 0.5, seed=0))
+    encoded = list(sampler.complete(strokes, n=3, temperature=0.5, seed=0, z="encode"))
+    np.testing.assert_allclose(np.stack(again), np.stack(encoded), atol=1e-4)
+    assert len(list(sampler.stream(sampler.prime(None, sampler.random_z(2, 0)), 1.0, 0, max_steps=5))) <= 5
+
+
+def test_evaluate_reports_magenta_losses_deterministically(tiny_run, small_npz):
+    first = evaluate_run(tiny_run, small_npz)
+    assert first["split"] == "test" and first["sketches"] == 12 and first["classes"] == ["eye"]
+    assert first["recon"] == pytest.approx(first["offset"] + first["pen"], abs=1e-5)
+    assert first["kl"] >= 0
+    assert evaluate_run(tiny_run, small_npz) == first
+
+
+def test_generate_reconstruct_interpolate_commands(tiny_run, small_npz, tmp_path, capsys):
+    png = tmp_path / "g.png"
+    assert main(["generate", str(tiny_run), "--n", "5", "--out", str(png)]) == 0
+    assert _png_size(png)[0] > 50
+    nd = tmp_path / "g.ndjson"
+    assert main(["generate", str(tiny_run), "--n", "3", "--seed", "4", "--out", str(nd)]) == 0
+    records = [json.loads(line) for line in nd.read_text().splitlines()]
+    assert len(records) == 3 and all(r["word"] == "eye" for r in records)
+    for r in records:
+        xs = np.concatenate([s[0] for s in r["drawing"]]) if r["drawing"] else np.zeros(0)
+        assert xs.size == 0 or (xs.min() == 0 and xs.max() <= 255)
+    again = tmp_path / "again.ndjson"
+    assert main(["generate", str(tiny_run), "--n", "3", "--seed", "4", "--out", str(again)]) == 0
+    assert again.read_bytes() == nd.read_bytes()
+    rec = tmp_path / "r.png"
+    assert main(["reconstruct", str(tiny_run), str(small_npz), "--n", "3", "--out", str(rec)]) == 0
+    assert _png_size(rec)[1] > _png_size(rec)[0] * 0.8
+    inter = tmp_path / "i.png"
+    assert main(["interpolate", str(tiny_run), f"{small_npz}:0", f"{small_npz}:3", "--steps", "4",
+                 "--out", str(inter)]) == 0
+    h, w = _png_size(inter)[:2]
+    assert w > 3 * h
+    out = capsys.readouterr().out
+    assert "wrote 5 generated sketches" in out and "wrote 4 interpolated sketches" in out
+
+
+def test_bad_input_gives_one_line_errors(tiny_run, small_npz, tmp_path, capsys):
+    cases = [
+        (["train-rnn", str(small_npz), "--out", str(tmp_path / "a"), "--hparams", "dec_size=3"],
+         "unknown hparam dec_size; valid ones: mode, max_seq_len"),
+        (["train-rnn", str(small_npz), "--out", str(tiny_run), "--batch-size", "20"], "already holds a run"),
+        (["train-rnn", str(small_npz), "--out", str(tiny_run), "--resume", "--hparams", "num_mixture=5"],
+         "cannot resume"),
+        (["train-rnn", str(small_npz), "--out", str(tmp_path / "b"), "--resume"], "holds no run to resume"),
+        (["train-rnn", str(small_npz), "--out", str(tmp_path / "c"), "--category", "cat"], "holds only 'eye'"),
+        (["train-rnn", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "d")], "no such file"),
+        (["generate", str(tiny_run), "--temperature", "0"], "temperature must be above 0"),
+        (["generate", str(tiny_run), "--out", str(tmp_path / "x.jpg")], "must end in .png or .ndjson"),
+        (["interpolate", str(tiny_run), f"{small_npz}:0", f"{small_npz}:99"], "there is no number 99"),
+    ]
+    only_train = tmp_path / "eye.npz"
+    np.savez(only_train, train=np.array([np.zeros((n, 3), np.int16) for n in (3, 4, 5)], dtype=object))
+    cases.append((["train-rnn", str(only_train), "--out", str(tmp_path / "e")], "has no valid, test split"))
+    cnn = tmp_path / "cnn"
+    cnn.mkdir()
+    (cnn / "run.json").write_text('{"kind": "cnn"}')
+    cases += [(["generate", str(cnn)], "not a Sketch-RNN"), (["evaluate", str(cnn), str(small_npz)], "cnn")]
+    for argv, message in cases:
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert message in err and err.startswith("qd: ") and err.count("\n") == 1, (argv, err)
+
+
