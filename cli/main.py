@@ -39,8 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"qd: {err}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("qd: interrupted (partial downloads are kept as .part files and resume next time)",
-              file=sys.stderr)
+        print("qd: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
