@@ -42,8 +42,14 @@ def run_download(args) -> int:
     """Download the files and print where each went (shortfalls go to stderr)."""
     from quickdraw.download import download
 
-    for fetched in download(args.categories, format=args.format, count=args.count, out=args.out,
-                            mirror=args.mirror, cache_dir=args.cache_dir, quiet=args.quiet):
+    try:
+        fetched_files = download(args.categories, format=args.format, count=args.count, out=args.out,
+                                 mirror=args.mirror, cache_dir=args.cache_dir, quiet=args.quiet)
+    except KeyboardInterrupt:
+        print("qd: interrupted (partial downloads are kept as .part files and resume next time)",
+              file=sys.stderr)
+        return 130
+    for fetched in fetched_files:
         print(fetched.path)
         if fetched.note:
             print(f"qd: note: {fetched.note}", file=sys.stderr)
