@@ -46,7 +46,7 @@ def marks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     code[-1:] = 0
     code |= a
     mark = np.flatnonzero(m)
-    return mark, code.take(mark)
+    return mark.astype(np.int32), code.take(mark)
 
 
 def parse(a: np.ndarray, mark: np.ndarray, code: np.ndarray, nl: np.ndarray, ok):
@@ -90,30 +90,28 @@ def _read(a, mark, code, tok, n_opens, kd, ke):
     """Check and read the tokens marked in ``tok`` of the drawings at marks kd..ke.
 
     Returns the table arrays, or what to drop: a bool mask over these lines, or the marks of
-    the tokens or rows found wrong.
+    the rows or tokens found wrong.
     """
-    T = np.flatnonzero(tok)
-    nt = len(T)
-    if nt == 0:
-        return np.ones(len(kd), dtype=bool)
-    # each drawing's first token follows '[[[' and its last comes before ']]]'
-    head = np.searchsorted(T, kd + 2)
-    last = np.searchsorted(T, ke) - 1
-    bad = (T.take(head, mode="clip") != kd + 2) | (T.take(last) != ke - 3) | (last < head)
-    if bad.any():
-        return bad
-
     # Rows: runs of tokens on consecutive marks (rs..re). The jump to the next run says how a
     # row ended: 3 marks for '],[' (x rows), 5 for ']],[[' (y rows), more at a drawing's end.
     edges = np.flatnonzero(tok[1:] != tok[:-1])
     rs, re = edges[0::2] + 1, edges[1::2]
     nr = len(rs)
+    if nr == 0:
+        return np.ones(len(kd), dtype=bool)
+    # each drawing's first row follows '[[[' and its last comes before ']]]'
+    fin = np.searchsorted(re, ke - 3)  # each drawing's last row
+    head = np.zeros(len(fin), dtype=np.int64)
+    head[1:] = fin[:-1] + 1
+    bad = (re.take(fin, mode="clip") != ke - 3) | (rs.take(head, mode="clip") != kd + 2)
+    if bad.any() or fin[-1] != nr - 1:
+        bad[-1] |= fin[-1] != nr - 1
+        return bad
     jump = np.zeros(nr, dtype=np.int64)
     jump[:-1] = rs[1:] - re[:-1]
     if nr % 2 or (jump[0::2] != 3).any() or (jump[1::2] == 3).any():
         return _rows_out_of_turn(rs, jump)
     length = re - rs + 1
-    fin = np.searchsorted(re, ke - 3)  # each drawing's last row
     # x rows end with '],[' then the y row's number, y rows with ']],[[' then the next x row's
     # number, or with ']]' and the drawing's ']' for the last row of a drawing
     tx, ty = re[0::2] + 1, re[1::2] + 1
@@ -126,12 +124,22 @@ def _read(a, mark, code, tok, n_opens, kd, ke):
                                      | (code[3:].take(ty, mode="clip") != OPEN + _NEXT)
                                      | (code[4:].take(ty, mode="clip") != OPEN)))
     stray = ends_drawing.copy()
-    stray[fin[fin % 2 == 1] // 2] = False  # only each drawing's last row may end it
+    stray[fin // 2] = False  # only each drawing's last row may end it
     rbad[1::2] |= stray
+
+    # Point p of a stroke is the p-th token of its x row and of its y row: (P, 2) token marks.
+    n = length[0::2]
+    stroke_offsets = np.zeros(len(n) + 1, dtype=np.int64)
+    np.cumsum(n, out=stroke_offsets[1:])
+    P = int(stroke_offsets[-1])
+    T = np.repeat(rs.reshape(-1, 2) - stroke_offsets[:-1, None], n, axis=0)
+    T.ravel()[:] += _pairs(P)
 
     # Numbers: 1-3 digits between the marks, no leading zero, at most 255.
     s = mark.take(T)
-    size = mark[1:].take(T) - s  # digits + 1
+    size = mark[1:].take(T)
+    size -= s  # digits + 1
+    s = s.astype(np.intp)
     d0 = a[1:].take(s) - np.uint8(_DIGITS)
     d1 = a[2:].take(s) - np.uint8(_DIGITS)
     d2 = a[3:].take(s) - np.uint8(_DIGITS)
@@ -148,26 +156,26 @@ def _read(a, mark, code, tok, n_opens, kd, ke):
     v += d2
     tbad |= v > 255
     if rbad.any() or tbad.any() or n_opens != nr:
-        wrong = [rs.compress(rbad), T.compress(tbad)]
+        wrong = [rs.compress(rbad), T.compress(tbad.ravel())]
         if n_opens != nr:  # a '[' inside a row
             inside = tok & (code == OPEN)
             inside[rs] = False
             wrong.append(np.flatnonzero(inside))
         return np.concatenate(wrong)
-
-    # Tokens run x1..xn, y1..yn per stroke: split them into the two columns of the points.
-    in_x = np.zeros(nr, dtype=bool)
-    in_x[0::2] = True
-    in_x = np.repeat(in_x, length)
-    v = v.astype(np.uint8)
-    points = np.empty((nt // 2, 2), dtype=np.uint8)
-    points[:, 0] = v.compress(in_x)
-    points[:, 1] = v.compress(~in_x)
-    stroke_offsets = np.zeros(nr // 2 + 1, dtype=np.int64)
-    np.cumsum(length[0::2], out=stroke_offsets[1:])
     drawing_offsets = np.zeros(len(kd) + 1, dtype=np.int64)
     drawing_offsets[1:] = fin // 2 + 1
-    return points, stroke_offsets, drawing_offsets
+    return v.astype(np.uint8), stroke_offsets, drawing_offsets
+
+
+_PAIRS = np.zeros(0, dtype=np.int64)
+
+
+def _pairs(n: int) -> np.ndarray:
+    """``[0, 0, 1, 1, ..., n - 1, n - 1]`` (kept between calls: most chunks need one)."""
+    global _PAIRS
+    if len(_PAIRS) < 2 * n:
+        _PAIRS = np.arange(2 * max(n, 1 << 16), dtype=np.int64) >> 1
+    return _PAIRS[:2 * n]
 
 
 def _rows_out_of_turn(rs, jump):
