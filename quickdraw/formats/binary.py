@@ -16,32 +16,41 @@ headers in a tight loop and gathers every coordinate of a chunk with one numpy i
 """
 from __future__ import annotations
 
+from array import array
 from typing import BinaryIO, Iterator
 
 import numpy as np
 
 from ..errors import QuickDrawError
 from ..table import DrawingTable, as_tables, ranges
+from .ndjson import _seekable
+from .ndjson_simplified import _pairs
 
 CHUNK = 64 * 1024
+MAX_CHUNK = 256 * 1024
 HEADER = np.dtype([("key_id", "<u8"), ("countrycode", "S2"), ("recognized", "u1"),
                    ("timestamp", "<u4"), ("n_strokes", "<u2")])  # 17 bytes, packed
 
 
 def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
-    """Yield ``DrawingTable`` chunks of the records in a binary stream, 64 KiB at a time.
+    """Yield ``DrawingTable`` chunks of the records in a binary stream.
 
-    ``word`` fills the word column (the format does not store it). Taking the first N
-    drawings consumes at most 64 KiB past them. Raises QuickDrawError when the stream ends
-    inside a record (a truncated file).
+    ``word`` fills the word column (the format does not store it). Each table holds the
+    complete records of one read of at most 64 KiB, so taking the first N drawings of a
+    one-way stream (an HTTP body) consumes at most 64 KiB past them; from a seekable stream
+    (a file, bytes in memory) the reads double up to 256 KiB as the consumer keeps reading.
+    Raises QuickDrawError when the stream ends inside a record (a truncated file).
     """
+    size, grow = CHUNK, _seekable(stream)
     pending = b""
     count = 0
     while True:
-        data = stream.read(CHUNK)
+        data = stream.read(size)
         if not data:
             break
-        pending += data
+        if grow:
+            size = min(2 * size, MAX_CHUNK)
+        pending = pending + data if pending else data
         table, used = parse_records(pending, word)
         pending = pending[used:]
         count += len(table)
@@ -55,8 +64,7 @@ def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
 def parse_records(buf: bytes, word: str | None = None) -> tuple[DrawingTable, int]:
     """Parse the complete records at the start of ``buf``; return (table, bytes used)."""
     size = len(buf)
-    records: list[int] = []
-    strokes: list[int] = []
+    records, strokes = array("q"), array("q")  # where each record and stroke starts
     add_record, add_stroke = records.append, strokes.append
     p = 0
     try:  # walk until a header or stroke runs past the end (IndexError) or a record does
@@ -71,39 +79,83 @@ def parse_records(buf: bytes, word: str | None = None) -> tuple[DrawingTable, in
             p = q
     except IndexError:
         pass
-    return _table(np.frombuffer(buf, dtype=np.uint8), records, strokes, word), p
+    a = np.frombuffer(buf, dtype=np.uint8, count=p)
+    return _table(a, np.frombuffer(records, dtype=np.int64),
+                  np.frombuffer(strokes, dtype=np.int64), word), p
 
 
-def _table(a: np.ndarray, records: list[int], strokes: list[int], word) -> DrawingTable:
-    rec = np.array(records, dtype=np.int64)
-    head = a[rec[:, None] + np.arange(HEADER.itemsize)].view(HEADER)[:, 0]
+def _table(a: np.ndarray, rec: np.ndarray, at: np.ndarray, word) -> DrawingTable:
+    """The table of the records starting at ``rec`` in ``a`` (strokes at ``at``, maybe more)."""
+    head = np.ndarray((len(a) - 16,), dtype=HEADER, buffer=a, strides=(1,))[rec] if len(
+        rec) else np.zeros(0, dtype=HEADER)
     drawing_offsets = np.zeros(len(rec) + 1, dtype=np.int64)
     np.cumsum(head["n_strokes"], out=drawing_offsets[1:])
-    at = np.array(strokes[:drawing_offsets[-1]], dtype=np.int64)  # drop a cut-off record's
-    n = a[at] | a[at + 1].astype(np.int64) << 8
-    xs = ranges(at + 2, n)
-    points = np.stack([a[xs], a[xs + np.repeat(n, n)]], axis=1)
+    at = at[:drawing_offsets[-1]]  # drop a cut-off record's strokes
+    n = a.take(at) | a[1:].take(at).astype(np.int64) << 8
     stroke_offsets = np.zeros(len(at) + 1, dtype=np.int64)
     np.cumsum(n, out=stroke_offsets[1:])
-    keys = head["key_id"]
+    # Point j of a stroke at ``at`` holding n points: x at at + 2 + j, y at at + 2 + n + j.
+    shift = np.empty((len(at), 2), dtype=np.int64)
+    shift[:, 0] = at + 2 - stroke_offsets[:-1]
+    shift[:, 1] = shift[:, 0] + n
+    index = np.repeat(shift, n, axis=0)
+    index.ravel()[:] += _pairs(len(index))
+    points = a.take(index)
     return DrawingTable(
         points, stroke_offsets, drawing_offsets,
         word=np.full(len(rec), word or ""),
-        key_id=np.where(keys == 0, "", keys.astype(str)),
-        countrycode=head["countrycode"].astype(str),
+        key_id=_key_text(head["key_id"]),
+        countrycode=_ascii_text(head["countrycode"].copy().view(np.uint8).reshape(-1, 2)),
         timestamp=_timestamp_text(head["timestamp"]),
         recognized=head["recognized"] != 0)
 
 
+def _ascii_text(cells: np.ndarray) -> np.ndarray:
+    """(N, W) ASCII bytes (NUL-padded) -> N strings."""
+    return cells.astype(np.uint32).view(f"U{cells.shape[1]}")[:, 0]
+
+
+_POWERS = 10 ** np.arange(20, dtype=np.uint64)
+
+
+def _key_text(keys: np.ndarray) -> np.ndarray:
+    """uint64 key ids -> their decimal text (0 -> '', the format's "unknown")."""
+    digits = np.empty((len(keys), 20), dtype=np.uint8)  # right-aligned
+    rest = keys.copy()
+    for column in range(19, -1, -1):
+        digits[:, column] = rest % 10
+        rest //= 10
+    size = np.searchsorted(_POWERS, keys, side="right")  # number of digits
+    cells = np.take_along_axis(digits, np.minimum((20 - size)[:, None] + np.arange(20), 19),
+                               axis=1)
+    cells += 48
+    cells[np.arange(20) >= size[:, None]] = 0
+    return _ascii_text(cells)
+
+
+_TWO_DIGITS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).reshape(100, 2)
+
+
 def _timestamp_text(seconds: np.ndarray) -> np.ndarray:
     """Unix seconds -> '2017-03-20 16:17:04 UTC' (0 -> '', the format's "unknown")."""
-    iso = seconds.astype("datetime64[s]").astype("S19").view(np.uint8).reshape(-1, 19)
-    text = np.empty((len(seconds), 23), dtype=np.uint8)
-    text[:, :19] = iso
-    text[:, 10] = ord(" ")
-    text[:, 19:] = np.frombuffer(b" UTC", dtype=np.uint8)
-    text[seconds == 0] = 0
-    return text.view("S23")[:, 0].astype(str)
+    s = seconds.astype(np.int64)
+    days, clock = np.divmod(s, 86400)
+    # civil date from days since 1970-01-01 (H. Hinnant's days_from_civil, inverted)
+    z = days + 719468
+    era = z // 146097
+    doe = z - era * 146097
+    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
+    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
+    mp = (5 * doy + 2) // 153
+    day = doy - (153 * mp + 2) // 5 + 1
+    month = np.where(mp < 10, mp + 3, mp - 9)
+    year = yoe + era * 400 + (month <= 2)
+    text = np.tile(np.frombuffer(b"0000-00-00 00:00:00 UTC", dtype=np.uint8), (len(s), 1))
+    for value, at in ((year // 100, 0), (year % 100, 2), (month, 5), (day, 8),
+                      (clock // 3600, 11), (clock // 60 % 60, 14), (clock % 60, 17)):
+        text[:, at:at + 2] = _TWO_DIGITS[value]
+    text[s == 0] = 0
+    return _ascii_text(text)
 
 
 def _timestamp_seconds(text: np.ndarray) -> np.ndarray:
