@@ -16,7 +16,6 @@ headers in a tight loop and gathers every coordinate of a chunk with one numpy i
 """
 from __future__ import annotations
 
-from array import array
 from typing import BinaryIO, Iterator
 
 import numpy as np
@@ -64,7 +63,8 @@ def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
 def parse_records(buf: bytes, word: str | None = None) -> tuple[DrawingTable, int]:
     """Parse the complete records at the start of ``buf``; return (table, bytes used)."""
     size = len(buf)
-    records, strokes = array("q"), array("q")  # where each record and stroke starts
+    records: list[int] = []  # where each record and stroke starts
+    strokes: list[int] = []
     add_record, add_stroke = records.append, strokes.append
     p = 0
     try:  # walk until a header or stroke runs past the end (IndexError) or a record does
@@ -80,8 +80,8 @@ def parse_records(buf: bytes, word: str | None = None) -> tuple[DrawingTable, in
     except IndexError:
         pass
     a = np.frombuffer(buf, dtype=np.uint8, count=p)
-    return _table(a, np.frombuffer(records, dtype=np.int64),
-                  np.frombuffer(strokes, dtype=np.int64), word), p
+    return _table(a, np.array(records, dtype=np.int64), np.array(strokes, dtype=np.int64),
+                  word), p
 
 
 def _table(a: np.ndarray, rec: np.ndarray, at: np.ndarray, word) -> DrawingTable:
@@ -120,20 +120,24 @@ _POWERS = 10 ** np.arange(20, dtype=np.uint64)
 
 def _key_text(keys: np.ndarray) -> np.ndarray:
     """uint64 key ids -> their decimal text (0 -> '', the format's "unknown")."""
-    digits = np.empty((len(keys), 20), dtype=np.uint8)  # right-aligned
+    size = np.searchsorted(_POWERS, keys, side="right")  # number of digits
+    width = int(size.max(initial=1))
+    digits = np.empty((len(keys), width), dtype=np.uint8)  # right-aligned
     rest = keys.copy()
-    for column in range(19, -1, -1):
+    for column in range(width - 1, -1, -1):
         digits[:, column] = rest % 10
         rest //= 10
-    size = np.searchsorted(_POWERS, keys, side="right")  # number of digits
-    cells = np.take_along_axis(digits, np.minimum((20 - size)[:, None] + np.arange(20), 19),
-                               axis=1)
-    cells += 48
-    cells[np.arange(20) >= size[:, None]] = 0
+    digits += 48
+    if size.min(initial=width) == width:
+        return _ascii_text(digits)
+    cells = np.zeros((len(keys), width), dtype=np.uint8)
+    for k in np.unique(size).tolist():
+        rows = np.flatnonzero(size == k)
+        cells[rows, :k] = digits[rows, width - k:]
     return _ascii_text(cells)
 
 
-_TWO_DIGITS = np.frombuffer("".join(f"{i:02d}" for i in range(100)).encode(), np.uint8).reshape(100, 2)
+_TENS = np.array([0, 2, 5, 8, 11, 14, 17])  # where each two-digit field of a timestamp starts
 
 
 def _timestamp_text(seconds: np.ndarray) -> np.ndarray:
@@ -150,10 +154,11 @@ def _timestamp_text(seconds: np.ndarray) -> np.ndarray:
     day = doy - (153 * mp + 2) // 5 + 1
     month = np.where(mp < 10, mp + 3, mp - 9)
     year = yoe + era * 400 + (month <= 2)
+    fields = np.stack([year // 100, year % 100, month, day, clock // 3600, clock // 60 % 60,
+                       clock % 60], axis=1)
     text = np.tile(np.frombuffer(b"0000-00-00 00:00:00 UTC", dtype=np.uint8), (len(s), 1))
-    for value, at in ((year // 100, 0), (year % 100, 2), (month, 5), (day, 8),
-                      (clock // 3600, 11), (clock // 60 % 60, 14), (clock % 60, 17)):
-        text[:, at:at + 2] = _TWO_DIGITS[value]
+    text[:, _TENS] += (fields // 10).astype(np.uint8)
+    text[:, _TENS + 1] += (fields % 10).astype(np.uint8)
     text[s == 0] = 0
     return _ascii_text(text)
 
