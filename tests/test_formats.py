@@ -169,6 +169,86 @@ def test_ndjson_streams_without_reading_far_ahead(mirror):
     assert got[:300] == drawings_from_json(data)[:300]
 
 
+def _json_verdict(line: bytes, rows: int):
+    """What json.loads makes of one line: a Drawing, None (blank) or "bad" (the reader must refuse)."""
+    if not line.strip():
+        return None
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return "bad"
+    strokes = record.get("drawing") if isinstance(record, dict) else None
+    ok = isinstance(strokes, list) and all(
+        isinstance(s, list) and len(s) == rows and all(
+            isinstance(r, list) and len(r) == len(s[0]) and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) for v in r) for r in s)
+        for s in strokes)
+    return Drawing.from_json(record) if ok else "bad"
+
+
+@pytest.mark.parametrize("name, rows", [("simplified/eye", 2), ("raw/cat", 3)])
+def test_mutated_lines_read_exactly_as_json_loads_or_are_refused(mirror, name, rows):
+    import random
+    lines = (mirror / f"full/{name}.ndjson").read_bytes().splitlines()[:60]
+    rnd = random.Random(7)
+    chars = b'0123456789[],- ."x:{}e+\\'
+    mutated = []
+    for _ in range(250):
+        b = bytearray(rnd.choice(lines))
+        lo = 0 if rnd.random() < 0.15 else b.index(b'"drawing":') + 10
+        for _ in range(rnd.randint(1, 3)):
+            at, c = rnd.randrange(lo, len(b)), chars[rnd.randrange(len(chars))]
+            op = rnd.random()
+            if op < 0.33:
+                b[at] = c
+            elif op < 0.66:
+                b.insert(at, c)
+            else:
+                del b[at]
+        mutated.append(bytes(b).replace(b"\n", b""))
+    verdicts = [_json_verdict(line, rows) for line in mutated]
+    good = [line for line, v in zip(mutated, verdicts) if v != "bad"]
+    want = [v for v in verdicts if v not in (None, "bad")]
+    assert 50 < len(want) < 200  # the mutations hit both kinds
+    assert list(ndjson.parse_lines(b"\n".join(lines[:5] + good) + b"\n"))[5:] == want
+    for line, verdict in zip(mutated, verdicts):
+        if verdict == "bad":
+            with pytest.raises(QuickDrawError):
+                ndjson.parse_lines(b"\n".join(lines[:3] + [line] + lines[3:5]) + b"\n")
+
+
+@pytest.mark.parametrize("drawing, expected", [
+    (b"[[[1,20,255],[0,9,100]],[[7],[8]]]", [[[1, 20, 255], [0, 9, 100]], [[7], [8]]]),
+    (b"[[[256,1],[2,3]]]", [[[256, 1], [2, 3]]]),  # beyond 0-255: read as floats
+    (b"[[[1234],[5]]]", [[[1234], [5]]]),
+    (b"[[[0],[0]],[[0,0],[0,0]]]", [[[0], [0]], [[0, 0], [0, 0]]]),
+    (b"[[[01],[2]]]", "not valid JSON"),  # leading zero
+    (b"[[[1,2],[3,4]],]", "not valid JSON"),
+    (b"[[[1,2],[3,4]]]]", "not valid JSON"),
+    (b"[[[1,2],[3,4]],[1]]", "each stroke"),
+    (b"[[[1,2]]]", "each stroke"),
+    (b"[[[[1]],[2]]]", "each stroke"),
+    (b"[[[1,2],[3,4]],5]", "each stroke"),
+    (b"[[[1,2],9[3,4]]]", "not valid JSON"),
+    (b"[[[,2],[3,4]]]", "not valid JSON"),
+])
+def test_simplified_drawings_read_like_json(drawing, expected):
+    line = (b'{"word":"w","countrycode":"US","timestamp":"t","recognized":true,"key_id":"1",'
+            b'"drawing":' + drawing + b"}\n")
+    if isinstance(expected, str):
+        with pytest.raises(QuickDrawError, match=f"line 1: {expected}"):
+            ndjson.parse_lines(line)
+    else:
+        d = one(ndjson.read(io.BytesIO(line)))[0]
+        assert [s.tolist() for s in d.strokes] == expected
+
+
+def test_ndjson_reads_seekable_streams_in_growing_chunks(mirror):
+    data = (mirror / "full/simplified/eye.ndjson").read_bytes()
+    sizes = [len(t) for t in ndjson.read(io.BytesIO(data))]
+    assert sum(sizes) == len(data.splitlines()) and sizes[0] < sizes[2] and len(sizes) < 15
+
+
 # --- binary ------------------------------------------------------------------------------------
 @pytest.mark.parametrize("name", ["eye", "The Eiffel Tower", "monkey"])
 def test_binary_matches_simplified_and_writes_identical_bytes(mirror, name):
@@ -212,6 +292,19 @@ def test_binary_keeps_unknown_key_and_time_as_empty():
     assert [d.key_id for d in back] == ["1", "2", "3"]
     assert [d.recognized for d in back] == [True, False, True]
     assert [len(d.strokes) for d in back] == [2, 0, 1]
+
+
+def test_binary_key_ids_and_timestamps_round_trip_as_text():
+    keys = ["1", "9", "10", "18446744073709551615", "10000000000000000000", "5594014336155648"]
+    times = ["1970-01-01 00:00:01 UTC", "2000-02-29 23:59:59 UTC", "2000-03-01 00:00:00 UTC",
+             "2016-12-31 12:00:00 UTC", "2106-02-07 06:28:15 UTC", "2017-03-20 16:17:04 UTC"]
+    ds = [Drawing([[[1], [2]]], key_id=k, timestamp=t, countrycode=c)
+          for k, t, c in zip(keys, times, ["US", "G", "", "DE", "FR", "GB"])]
+    buf = io.BytesIO()
+    binary.write(ds, buf)
+    back = one(binary.read(io.BytesIO(buf.getvalue()), word="w"))
+    assert list(back.key_id) == keys and list(back.timestamp) == times
+    assert list(back.countrycode) == ["US", "G", "", "DE", "FR", "GB"]
 
 
 def test_binary_refuses_what_it_cannot_hold():

@@ -302,7 +302,7 @@ def _parse_official(a, body, starts, ends, q, channels):
     rows_per_stroke = np.diff(np.append(np.searchsorted(row, stroke), len(row)))
     strokes_per_line = np.diff(np.searchsorted(stroke, br_first))
     want = channels or (int(rows_per_stroke[0]) if len(stroke) else 2)
-    wrong_rows = rows_per_stroke != want
+    wrong_rows = (rows_per_stroke != want) | (want not in (2, 3))
     if not wrong_rows.any():
         per_stroke = row_len.reshape(-1, want)
         wrong_rows = (per_stroke != per_stroke[:, :1]).any(axis=1)
