@@ -1,8 +1,8 @@
 """Parse throughput of the five formats (drawings/s) beside a json.loads baseline, same run.
 
 Reads real mirror files (../shared/quickdraw) from memory through the streaming readers into
-DrawingTable chunks (64 KiB reads). Baseline: ``json.loads`` on each line of the same drawings'
-ndjson. TARGET: binary and simplified ndjson >= 5x the baseline. Each figure is the best of
+DrawingTable chunks (reads of 64 KiB doubling to 256 KiB, as for any seekable stream).
+Baseline: ``json.loads`` on each line of the same drawings' ndjson. TARGET: binary and simplified ndjson >= 5x the baseline. Each figure is the best of
 several interleaved repeats (the machine may be shared).
 
     python3 bench/bench_parse.py

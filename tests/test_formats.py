@@ -170,7 +170,7 @@ def test_ndjson_streams_without_reading_far_ahead(mirror):
 
 
 def _json_verdict(line: bytes, rows: int):
-    """What json.loads makes of one line: a Drawing, None (blank) or "bad" (the reader must refuse)."""
+    """What json.loads makes of a line: a Drawing, None (blank) or "bad" (to be refused)."""
     if not line.strip():
         return None
     try:

@@ -1,10 +1,13 @@
 """The ndjson formats (``full/simplified`` and ``full/raw``): one JSON drawing record a line.
 
 Official lines follow one layout (keys word, countrycode, timestamp, recognized, key_id, drawing;
-no spaces). Whole chunks of such lines are parsed at once with numpy: quotes, brackets and commas
-are located in one pass, every number of the chunk is read together, and stroke/drawing offsets
-come from the bracket depths. Any line in another layout (other key order, spaces, escapes,
-exponents) goes through ``json.loads`` instead, so every valid file reads correctly.
+no spaces). Whole chunks of such lines are parsed at once with numpy: the marks (``,[]"`` and
+newlines) are located in one pass and the metadata is cut out at the quotes. Simplified drawings
+(integers 0-255) then take ``ndjson_simplified``, which reads the numbers from their digit bytes;
+other drawings of official lines (raw ones) are read together with one ``np.fromstring`` and
+their stroke/drawing offsets come from the bracket depths. Any line in another layout (other key
+order, spaces, escapes, exponents) goes through ``json.loads``, so every valid file reads
+correctly.
 
 >>> import io
 >>> line = b'{"word":"cat","countrycode":"US","timestamp":"2017-01-01 00:00:00 UTC",' \\
@@ -35,7 +38,8 @@ _AFTER_CC = b'","timestamp":"'          # starts at quote 7
 _AFTER_TS = b'","recognized":'          # starts at quote 11
 _KEY_ID = b'"key_id":"'                 # starts at quote 14
 _AFTER_KEY = b'","drawing":'            # starts at quote 17
-_QUOTES = np.flatnonzero(np.frombuffer(fast.META, np.uint8) == fast.QUOTE)  # which of a line's first marks are quotes
+# which of a line's first marks are quotes
+_QUOTES = np.flatnonzero(np.frombuffer(fast.META, np.uint8) == fast.QUOTE)
 _BLANK_STRUCTURE = bytes.maketrans(b"[],", b"   ")
 _CHANNEL_NAMES = {2: "(x, y)", 3: "raw (x, y, t)"}
 
