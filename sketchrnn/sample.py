@@ -138,8 +138,7 @@ class Sampler:
         ``max_seq_len`` points (or ``max_steps`` more). Mixture and pen logits are divided by
         ``temperature``; the Gaussians' spread is scaled by sqrt(temperature).
         """
-        if not temperature > 0:
-            raise QuickDrawError(f"temperature must be above 0, not {temperature}")
+        check_temperature(temperature)
         rng = np.random.default_rng([seed, 4])
         limit = self.hp.max_seq_len - state.length
         if max_steps is not None:
@@ -160,6 +159,7 @@ class Sampler:
 
     def sample(self, n: int, temperature: float = 0.5, seed: int = 0, z=None) -> list[np.ndarray]:
         """Draw ``n`` new sketches (stroke-3, dataset units) from latent codes ``z`` or random ones."""
+        check_temperature(temperature)
         if z is None:
             z = self.random_z(n, seed)
         state = self.prime(None, z, n)
@@ -200,6 +200,12 @@ class Sampler:
             codes = np.asarray(z, np.float32)
         state = self.prime(sketch, codes, n)
         return self.stream(state, temperature, seed)
+
+
+def check_temperature(temperature: float) -> None:
+    """Raise QuickDrawError unless ``temperature`` is a number above 0."""
+    if not temperature > 0:
+        raise QuickDrawError(f"temperature must be above 0, not {temperature}")
 
 
 def draw(head, num_mixture: int, temperature: float, rng: np.random.Generator) -> np.ndarray:
@@ -289,6 +295,7 @@ def _atomic_write(path: Path, write) -> Path:
 
 def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="generated.png") -> str:
     """Draw ``n`` sketches from random latent codes; write a PNG grid or ndjson ``out``; return a summary."""
+    check_temperature(temperature)
     if n < 1:
         raise QuickDrawError(f"--n must be at least 1, not {n}")
     out = Path(out)
@@ -307,6 +314,7 @@ def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="
 
 def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int = 0, out="reconstruct.png") -> str:
     """Encode the first ``n`` test sketches of SOURCE and decode them; write inputs over reconstructions."""
+    check_temperature(temperature)
     from .data import load_source
 
     if n < 1:
@@ -327,8 +335,9 @@ def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int 
 def interpolate(rundir, a, b, steps: int = 8, temperature: float = 0.5, seed: int = 0,
                 out="interpolate.png") -> str:
     """Decode ``steps`` latent codes on the great circle from sketch ``a`` to sketch ``b``; write a strip."""
-    sampler = Sampler.load(rundir)
+    check_temperature(temperature)
     first, last = read_sketch(a), read_sketch(b)
+    sampler = Sampler.load(rundir)
     path = sampler.interpolate(first, last, steps, temperature, seed)
     titles = ["A"] + [f"{t:.2f}" for t in np.linspace(0, 1, steps)] + ["B"]
     save_grid([first, *path, last], out, cols=steps + 2, titles=titles,
