@@ -67,8 +67,8 @@ def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
         cut = pending.rfind(b"\n") + 1
         if not cut:
             continue
-        body, pending = pending[:cut], pending[cut:]
-        table, lines = _parse(body, line_no, word, channels)
+        table, lines = _parse(pending, cut, line_no, word, channels)
+        pending = pending[cut:]
         line_no += lines
         if len(table):
             channels = channels or table.channels
@@ -95,12 +95,12 @@ def parse_lines(body: bytes, first_line: int = 1, word: str | None = None,
     (``ndjson_simplified``), other official lines the general numpy path, and any other line
     ``json.loads``.
     """
-    return _parse(body, first_line, word, channels)[0]
+    return _parse(body, len(body), first_line, word, channels)[0]
 
 
-def _parse(body: bytes, first_line: int, word: str | None, channels: int | None):
-    """``parse_lines``, also returning the number of lines read."""
-    a = np.frombuffer(body, dtype=np.uint8)
+def _parse(body: bytes, size: int, first_line: int, word: str | None, channels: int | None):
+    """``parse_lines`` of ``body[:size]``, also returning the number of lines read."""
+    a = np.frombuffer(body, dtype=np.uint8, count=size)
     mark, code = fast.marks(a)
     cls = code & 127
     nl = np.flatnonzero(cls == fast.NEWLINE)
@@ -200,7 +200,7 @@ def _official_layout(a: np.ndarray, body: bytes, mark: np.ndarray, cls: np.ndarr
     ok = (_texts(cls, len(fast.META))[head] == fast.META) & (ends - starts > 60)
     q = mark.take(head[:, None] + _QUOTES)
     ok &= mark.take(head + fast.N_META) == q[:, 19] + 2  # '"drawing":['
-    if b"\\" in body:  # escapes take the json.loads path
+    if body.find(b"\\", 0, len(a)) >= 0:  # escapes take the json.loads path
         ok[np.searchsorted(ends, np.flatnonzero(a == 92))] = False
     if a.max(initial=0) >= 128:  # and so does non-ASCII text
         ok[np.searchsorted(ends, np.flatnonzero(a >= 128))] = False

@@ -46,7 +46,7 @@ def marks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     code[-1:] = 0
     code |= a
     mark = np.flatnonzero(m)
-    return mark.astype(np.int32), code.take(mark)
+    return (mark.astype(np.int32) if len(a) < 2 ** 31 else mark), code.take(mark)
 
 
 def parse(a: np.ndarray, mark: np.ndarray, code: np.ndarray, nl: np.ndarray, ok):
