@@ -79,6 +79,14 @@ def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
             yield table
 
 
+def _first_stroke_rows(body: bytes, quotes: np.ndarray, ends: np.ndarray, official) -> int:
+    """How many rows the first official line's first stroke holds (3 in raw drawings)."""
+    line = int(np.argmax(official))
+    start = int(quotes[line, 19]) + 2
+    stop = body.find(b"]]", start, int(ends[line]))
+    return body.count(b"],[", start, stop) + 1 if stop > 0 else 2
+
+
 def _seekable(stream) -> bool:
     try:
         return bool(stream.seekable())
@@ -109,7 +117,7 @@ def _parse(body: bytes, size: int, first_line: int, word: str | None, channels: 
     starts[1:] = ends[:-1] + 1
     official, quotes = _official_layout(a, body, mark, cls, nl, starts, ends)
     parts, order = [], []
-    if channels != 3 and official.any():
+    if official.any() and (channels or _first_stroke_rows(body, quotes, ends, official)) == 2:
         points, stroke_offsets, drawing_offsets, done = fast.parse(a, mark, code, nl, official)
         if done.any():
             parts.append(DrawingTable(points, stroke_offsets, drawing_offsets,
