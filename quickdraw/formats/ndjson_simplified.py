@@ -171,11 +171,14 @@ _PAIRS = np.zeros(0, dtype=np.int64)
 
 
 def _pairs(n: int) -> np.ndarray:
-    """``[0, 0, 1, 1, ..., n - 1, n - 1]`` (kept between calls: most chunks need one)."""
+    """``[0, 0, 1, 1, ..., n - 1, n - 1]`` (up to chunk sizes, kept between calls)."""
     global _PAIRS
-    if len(_PAIRS) < 2 * n:
-        _PAIRS = np.arange(2 * max(n, 1 << 16), dtype=np.int64) >> 1
-    return _PAIRS[:2 * n]
+    if len(_PAIRS) >= 2 * n:
+        return _PAIRS[:2 * n]
+    pairs = np.arange(2 * max(n, 1 << 16), dtype=np.int64) >> 1
+    if n <= 1 << 20:
+        _PAIRS = pairs
+    return pairs[:2 * n]
 
 
 def _rows_out_of_turn(rs, jump):
