@@ -24,9 +24,9 @@ REAL_CLASSES = ("eye", "mouth", "monkey")
 SYNTHETIC_COUNT, REAL_COUNT = 500, 800  # drawings per class (the mirror holds 800 monkeys)
 RNN_CLASS = {False: "house", True: "eye"}
 CNN_EPOCHS, CNN_BATCH = 3, 32  # small batches: enough steps for batch-norm statistics to settle
-RNN_STEPS = 500
+RNN_STEPS = 1500
 RNN_HPARAMS = ("enc_rnn_size=96,dec_rnn_size=192,z_size=32,num_mixture=10,max_seq_len=120,"
-               "batch_size=48,save_every=250")
+               "batch_size=48,save_every=500")
 COMPLETIONS = 6
 
 

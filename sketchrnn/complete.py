@@ -23,6 +23,7 @@ from quickdraw.strokes import from_stroke3, to_stroke3
 
 FRAME = 255
 FRAME_SLACK = 0.1 * FRAME  # how far past the frame a partial drawing may reach
+PANEL_REACH = 0.3 * FRAME  # how far past the frame a grid panel widens to show a completion
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#8c564b", "#bcbd22"]
 FORMATS = ".ndjson (first line or --index), .npy (stroke-3) or .json (strokes [[[x...],[y...]], ...])"
 
@@ -167,7 +168,7 @@ def grow(completer, strokes, n: int, temperature: float, seed: int) -> list[list
 def write_grid(strokes, completions, path, title: str = "") -> Path:
     """Write a PNG grid: one panel per candidate, the user's strokes black, the completion coloured.
 
-    Each panel shows the 0-255 frame (grey) widened to hold everything its candidate drew.
+    Each panel shows the 0-255 frame (grey), widened by up to 30% to hold what its candidate drew.
     """
     import textwrap
 
@@ -187,7 +188,8 @@ def write_grid(strokes, completions, path, title: str = "") -> Path:
             ax.set_axis_off()
             continue
         points = np.concatenate([np.zeros((2, 1)), np.full((2, 1), FRAME), *strokes, *completions[i]], axis=1)
-        low, high = points.min(axis=1), points.max(axis=1)
+        low = np.maximum(points.min(axis=1), -PANEL_REACH)
+        high = np.minimum(points.max(axis=1), FRAME + PANEL_REACH)
         side = (high - low).max() * 1.04
         centre = (low + high) / 2
         ax.set_xlim(centre[0] - side / 2, centre[0] + side / 2)
