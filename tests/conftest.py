@@ -1,4 +1,7 @@
 """Shared fixtures: where the offline mirror of the bucket lies."""
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -21,3 +24,24 @@ def synthetic_dataset(tmp_path_factory) -> Path:
 
     return build(["circle", "square", "star"], 20, tmp_path_factory.mktemp("synthetic") / "ds",
                  synthetic=True, quiet=True)
+
+
+@pytest.fixture()
+def display():
+    """A virtual X display (Xvfb picks its own number): yields ':N'; skips when Xvfb or tkinter is absent."""
+    if shutil.which("Xvfb") is None:
+        pytest.skip("the Xvfb binary is absent (.ci/run installs it): no virtual display")
+    pytest.importorskip("tkinter", reason="python3 has no tkinter: TkAgg cannot open a window")
+    read_end, write_end = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
+                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write_end)
+    with os.fdopen(read_end) as f:
+        number = f.readline().strip()
+    try:
+        if not number:
+            pytest.fail("Xvfb started but did not report a display number")
+        yield f":{number}"
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

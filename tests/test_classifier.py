@@ -375,25 +375,6 @@ def test_classify_needs_a_run_and_one_drawing(cnn_run, tmp_path):
     assert status == 1 and "is not a training run (no run.json)" in err
 
 
-@pytest.fixture()
-def display():
-    """A virtual X display (Xvfb, which picks its own number): yields ':N'."""
-    if shutil.which("Xvfb") is None:
-        pytest.skip("the Xvfb binary is absent (.ci/run installs it): no virtual display")
-    pytest.importorskip("tkinter", reason="python3 has no tkinter: TkAgg cannot open a window")
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    with os.fdopen(read_end) as f:
-        number = f.readline().strip()
-    try:
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def test_classify_draw_opens_a_window_and_guesses_after_each_stroke(cnn_run, display, tmp_path):
     run, _ = cnn_run
     script = {"strokes": [[[40, 128, 215, 128, 40], [128, 70, 128, 186, 128]], [[110, 146], [128, 128]]],

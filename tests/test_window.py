@@ -15,24 +15,6 @@ pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None,
                                 reason="the Xvfb binary is absent (.ci/run installs it): no virtual display")
 
 
-@pytest.fixture()
-def display():
-    """Start Xvfb on a display number it picks itself; yield ':N'."""
-    read_end, write_end = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write_end), "-screen", "0", "1280x800x24", "-nolisten", "tcp"],
-                              pass_fds=(write_end,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_end)
-    with os.fdopen(read_end) as f:
-        number = f.readline().strip()
-    try:
-        if not number:
-            pytest.fail("Xvfb started but did not report a display number")
-        yield f":{number}"
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
-
-
 def test_draw_in_a_real_window_save_and_quit(display, tmp_path, tmp_path_factory, mirror):
     pytest.importorskip("tkinter", reason="python3 has no tkinter: TkAgg cannot open a window")
     run = tiny_run(mirror, tmp_path_factory)
