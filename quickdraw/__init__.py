@@ -5,6 +5,10 @@
 ...     print(d.countrycode, len(d.strokes))
 >>> quickdraw.build(["cat", "dog"], count=2000, out="homework/")  # doctest: +SKIP
 >>> train = quickdraw.load("homework/", "bitmap", split="train")  # doctest: +SKIP
+>>> quickdraw.render([[[[0, 255], [0, 255]]]], size=28).shape
+(1, 28, 28)
+>>> quickdraw.simplify([[[0, 100], [0, 50], [0, 16]]])
+[[[0, 255], [0, 128]]]
 
 Heavy parts (requests, TensorFlow) load only when first used.
 """
@@ -15,6 +19,8 @@ from .download import download, drawings
 from .drawing import Drawing
 from .errors import QuickDrawError
 from .export import export
+from .render import render
+from .simplify import simplify
 
 ATTRIBUTION = ('Data: Google Creative Lab, "The Quick, Draw! Dataset", CC BY 4.0, '
                "https://github.com/googlecreativelab/quickdraw-dataset")
@@ -23,7 +29,7 @@ ATTRIBUTION = ('Data: Google Creative Lab, "The Quick, Draw! Dataset", CC BY 4.0
 _LAZY = {"build": "subset", "open_dataset": "dataset_folder", "load": "pipeline"}
 
 __all__ = ["ATTRIBUTION", "__version__", "Drawing", "QuickDrawError", "category_names", "resolve_category",
-           "download", "drawings", "export", *_LAZY]
+           "download", "drawings", "export", "render", "simplify", *_LAZY]
 
 
 def __getattr__(name):

@@ -38,12 +38,14 @@ class HParams:
     random_scale_factor: float = 0.15  # augmentation: x and y each scaled by U(1 - f, 1 + f)
     augment_stroke_prob: float = 0.1   # augmentation: drop points inside straight runs
     save_every: int = 100              # checkpoint, validate and refresh plots every this many steps
+    length_buckets: int = 10           # batches per length-sorted run of each epoch's order (1: Magenta's
+                                       # random batches); similar lengths pad less, so steps are faster
 
     def __post_init__(self):
         if self.mode not in MODES:
             raise QuickDrawError(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
         for name in ("max_seq_len", "enc_rnn_size", "dec_rnn_size", "z_size", "num_mixture",
-                     "batch_size", "save_every"):
+                     "batch_size", "save_every", "length_buckets"):
             if getattr(self, name) < 1:
                 raise QuickDrawError(f"hparam {name} must be at least 1 (got {getattr(self, name)})")
         if not 0 <= self.recurrent_dropout < 1:

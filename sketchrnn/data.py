@@ -148,11 +148,14 @@ class TrainBatches:
     """Random, augmented stroke-5 training batches; batch ``step`` depends only on (seed, step).
 
     Each epoch is a fresh permutation cut into full batches, so ``--resume`` continues with exactly
-    the batches an uninterrupted run would have seen.
+    the batches an uninterrupted run would have seen. With ``length_buckets`` k > 1, each run of k
+    batches' worth of that permutation is sorted by length before it is cut and the k batches are
+    shuffled: every batch is still a random draw, but of sketches of similar lengths, so it pads
+    far less (eye sketches: 69 rows per batch on average for k = 10, 171 for random batches).
     """
 
     def __init__(self, sequences, scale: float, batch_size: int, seed: int, random_scale_factor: float = 0.15,
-                 augment_stroke_prob: float = 0.1):
+                 augment_stroke_prob: float = 0.1, length_buckets: int = 1):
         if len(sequences) < batch_size:
             raise QuickDrawError(f"the training split has {len(sequences)} sketches, fewer than the batch size "
                                  f"{batch_size}; lower --batch-size or use more data")
@@ -163,14 +166,26 @@ class TrainBatches:
         self.random_scale_factor = random_scale_factor
         self.augment_stroke_prob = augment_stroke_prob
         self.per_epoch = len(self.sequences) // batch_size
+        self.length_buckets = max(1, length_buckets)
+        self._lengths = np.array([len(q) for q in self.sequences])
         self._epoch = (None, None)
 
     def indices(self, step: int) -> np.ndarray:
         """Indices (into ``sequences``) of the sketches in batch ``step``."""
         epoch, i = divmod(step, self.per_epoch)
         if self._epoch[0] != epoch:
-            order = np.random.default_rng([self.seed, epoch, 7]).permutation(len(self.sequences))
-            self._epoch = (epoch, order[:self.per_epoch * self.batch_size].reshape(self.per_epoch, -1))
+            rng = np.random.default_rng([self.seed, epoch, 7])
+            order = rng.permutation(len(self.sequences))[:self.per_epoch * self.batch_size]
+            if self.length_buckets > 1:
+                run = self.length_buckets * self.batch_size
+                runs = [order[a:a + run] for a in range(0, len(order), run)]
+                order = np.concatenate([r[np.argsort(self._lengths[r], kind="stable")] for r in runs])
+            batches = order.reshape(self.per_epoch, -1)
+            if self.length_buckets > 1:
+                k = self.length_buckets
+                shuffled = [a + rng.permutation(min(k, self.per_epoch - a)) for a in range(0, self.per_epoch, k)]
+                batches = batches[np.concatenate(shuffled)]
+            self._epoch = (epoch, batches)
         return self._epoch[1][i]
 
     def batch(self, step: int) -> np.ndarray:

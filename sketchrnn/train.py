@@ -396,7 +396,7 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
         raise QuickDrawError(f"{source} has an empty valid split; Sketch-RNN validates on it while training")
     scale = float(saved_info["scale_factor"]) if saved_info else data.scale
     batches = TrainBatches(data.splits["train"], scale, hp.batch_size, seed, hp.random_scale_factor,
-                           hp.augment_stroke_prob)
+                           hp.augment_stroke_prob, hp.length_buckets)
     out.mkdir(parents=True, exist_ok=True)
 
     keras.utils.set_random_seed(seed)

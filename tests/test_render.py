@@ -190,3 +190,13 @@ def test_tf_render_batch_in_a_pipeline(mirror):
     assert not np.array_equal(first, plain)
     with pytest.raises(QuickDrawError, match="RaggedTensor"):
         tf_render_batch(tf.zeros([2, 5, 3]), 28)
+
+
+def test_package_level_render_and_simplify_are_the_functions():
+    import quickdraw
+
+    drawings = [[[[0, 255], [0, 255]]], [[[10, 10, 200], [30, 200, 200]], [[128], [128]]]]
+    images = quickdraw.render(drawings, size=28)
+    assert images.shape == (2, 28, 28) and images.dtype == np.uint8
+    assert np.array_equal(images, render(drawings))
+    assert quickdraw.simplify([[[0, 100], [0, 50], [0, 16]]]) == [[[0, 255], [0, 128]]]

@@ -110,3 +110,18 @@ def test_eval_batches_cover_everything_once(mirror):
     assert sum(len(b) for b in batches) == len(seqs)
     real = sum(int((b[:, 1:, 4] < 0.5).sum()) for b in batches)
     assert real == sum(len(s) for s in seqs)
+
+
+def test_length_buckets_keep_every_sketch_and_pad_less(mirror):
+    data = load_source(mirror / "sketchrnn" / "eye.npz")
+    seqs = data.splits["train"]
+    plain = TrainBatches(seqs, data.scale, 100, seed=0)
+    sorted_ = TrainBatches(seqs, data.scale, 100, seed=0, length_buckets=10)
+    per_epoch = plain.per_epoch
+    a = np.concatenate([plain.indices(s) for s in range(per_epoch)])
+    b = np.concatenate([sorted_.indices(s) for s in range(per_epoch)])
+    assert sorted(a.tolist()) == sorted(b.tolist())  # the same sketches in each epoch, once each
+    lengths = np.array([len(q) for q in seqs])
+    longest = lambda batches: np.mean([lengths[batches.indices(s)].max() for s in range(per_epoch)])
+    assert longest(sorted_) < 0.6 * longest(plain)
+    assert not np.array_equal(sorted_.indices(0), sorted_.indices(per_epoch))  # new batches each epoch
