@@ -176,15 +176,13 @@ class TrainBatches:
         if self._epoch[0] != epoch:
             rng = np.random.default_rng([self.seed, epoch, 7])
             order = rng.permutation(len(self.sequences))[:self.per_epoch * self.batch_size]
-            if self.length_buckets > 1:
-                run = self.length_buckets * self.batch_size
-                runs = [order[a:a + run] for a in range(0, len(order), run)]
-                order = np.concatenate([r[np.argsort(self._lengths[r], kind="stable")] for r in runs])
             batches = order.reshape(self.per_epoch, -1)
-            if self.length_buckets > 1:
-                k = self.length_buckets
+            k = self.length_buckets
+            if k > 1:
+                runs = [order[a:a + k * self.batch_size] for a in range(0, len(order), k * self.batch_size)]
+                order = np.concatenate([r[np.argsort(self._lengths[r], kind="stable")] for r in runs])
                 shuffled = [a + rng.permutation(min(k, self.per_epoch - a)) for a in range(0, self.per_epoch, k)]
-                batches = batches[np.concatenate(shuffled)]
+                batches = order.reshape(self.per_epoch, -1)[np.concatenate(shuffled)]
             self._epoch = (epoch, batches)
         return self._epoch[1][i]
 
