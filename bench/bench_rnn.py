@@ -7,7 +7,10 @@ three ways in the same process, alternating so that load from other processes hi
 - ``pad 250``: every sketch padded to max_seq_len = 250, as Magenta and the reference do;
 - ``pad batch``: the batch padded only to its own longest sketch;
 - ``groups``: the batch cut into up to three groups of similar lengths, each run only as long as
-  its longest sketch, gradients added (what ``qd train-rnn`` does on TensorFlow).
+  its longest sketch, side by side in one graph (what ``qd train-rnn`` does on TensorFlow with
+  its default random batches);
+- ``buckets``: ``--hparams length_buckets=10``: batches cut from runs of 10 batches sorted by
+  length (other batches than the rest, so take its figure as an average over such runs), grouped.
 
 It prints steps/s, the ratio to ``pad 250`` measured here, the ratio to the reference measured on
 this machine (public PyTorch Sketch-RNN: 0.60 steps/s reduced, 0.26 default, 2.1 GB RSS), and
@@ -31,7 +34,7 @@ SIZES = {
     "default": ("", 0.26),
 }
 REFERENCE_RSS_GB = 2.1
-LAYOUTS = ("pad 250", "pad batch", "groups")
+LAYOUTS = ("pad 250", "pad batch", "groups", "buckets")
 
 
 def _sequences():
@@ -55,20 +58,23 @@ def measure(size: str, steps: int) -> dict:
     from sketchrnn.config import HParams
     from sketchrnn.data import TrainBatches
     from sketchrnn.model import build_model
-    from sketchrnn.train import Steps, dropout_masks, make_optimizer
+    from sketchrnn.train import Steps, cpu_threads, dropout_masks, make_optimizer
 
     sequences, what = _sequences()
     hp = HParams().override(SIZES[size][0])
+    cpu_threads()
     keras.utils.set_random_seed(0)
     model = build_model(hp)
     optimizer = make_optimizer(model, hp)
     runners = {"pad 250": Steps(model, optimizer, hp, groups=1), "pad batch": Steps(model, optimizer, hp, groups=1),
-               "groups": Steps(model, optimizer, hp)}
+               "groups": Steps(model, optimizer, hp), "buckets": Steps(model, optimizer, hp)}
     batches = TrainBatches(sequences, scale_factor(sequences), hp.batch_size, seed=0)
+    bucketed = TrainBatches(sequences, scale_factor(sequences), hp.batch_size, seed=0,
+                            length_buckets=10)
     rng = np.random.default_rng(0)
 
     def run(layout, step):
-        batch = batches.batch(step)
+        batch = (bucketed if layout == "buckets" else batches).batch(step)
         if layout == "pad 250":
             pad = np.zeros((len(batch), hp.max_seq_len + 2 - batch.shape[1], 5), np.float32)
             pad[..., 4] = 1
@@ -95,7 +101,7 @@ def main() -> int:
         print(json.dumps(measure(sys.argv[1], int(sys.argv[2]))))
         return 0
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    for size, steps in (("reduced", 6), ("default", 3)):
+    for size, steps in (("reduced", 10), ("default", 10)):
         load = os.getloadavg()[0]
         done = subprocess.run([sys.executable, __file__, size, str(steps)], cwd=REPO, env=env,
                               capture_output=True, text=True)

@@ -186,6 +186,14 @@ class TrainBatches:
             self._epoch = (epoch, batches)
         return self._epoch[1][i]
 
+    def recon_scale(self, step: int) -> float:
+        """Weight of batch ``step``'s reconstruction loss in training: 1 for random batches; with
+        ``length_buckets`` > 1, the mean number of points in a batch over its own, so that every point
+        weighs alike whether its batch holds short or long sketches (Lr sums over points)."""
+        if self.length_buckets == 1:
+            return 1.0
+        return float(self._lengths.mean() * self.batch_size / self._lengths[self.indices(step)].sum())
+
     def batch(self, step: int) -> np.ndarray:
         """Return batch ``step`` as stroke-5 float32 (B, L + 2, 5): start token, points, end rows."""
         rng = np.random.default_rng([self.seed, step, 1])

@@ -73,6 +73,27 @@ def make_optimizer(model, hp: HParams):
 
 # ----------------------------------------------------------------------------- backend steps
 
+def cpu_threads(groups: int = TF_GROUPS) -> None:
+    """On TensorFlow without a GPU, give each op ``cores // groups`` threads and run up to ``cores``
+    ops at once, so the groups of a batch (see ``Steps``) run side by side instead of splitting every
+    small matmul across all cores. Does nothing once TensorFlow has started (it keeps its threads).
+    """
+    import keras
+
+    if keras.backend.backend() != "tensorflow":
+        return
+    import tensorflow as tf
+
+    cores = os.cpu_count() or 1
+    try:
+        if tf.config.list_physical_devices("GPU"):
+            return
+        tf.config.threading.set_intra_op_parallelism_threads(max(1, cores // groups))
+        tf.config.threading.set_inter_op_parallelism_threads(cores)
+    except RuntimeError:  # already initialised
+        pass
+
+
 class Steps:
     """The compiled training and evaluation steps for the current Keras backend.
 
@@ -81,7 +102,8 @@ class Steps:
     state back into the Keras variables (a no-op on TensorFlow).
 
     TensorFlow runs a batch as up to ``TF_GROUPS`` groups of similar lengths (``split_by_length``),
-    each only as long as its longest sketch, and adds their gradients before one optimiser update;
+    each only as long as its longest sketch, side by side in one graph whose loss adds up the
+    groups' terms (``cpu_threads`` lets the groups run on separate cores);
     JAX compiles one program per shape, so it runs the batch whole, padded to a multiple of
     ``JAX_LENGTH_STEP`` rows. Both compute the same loss and gradient.
     """
@@ -103,19 +125,23 @@ class Steps:
     def _tensorflow(self):
         import tensorflow as tf
 
-        from .model import loss_terms, losses
+        from .model import loss_terms, losses, with_cost
 
         model, optimizer, hp = self.model, self.optimizer, self.hp
         strokes = tf.TensorSpec((None, None, 5), tf.float32)
         eps = tf.TensorSpec((None, hp.z_size), tf.float32)
-        keep = tf.TensorSpec((None, None, hp.dec_rnn_size), tf.float32)
+
+        group = (strokes, eps, tf.TensorSpec((None, None, hp.dec_rnn_size), tf.float32))
         scalar = tf.TensorSpec((), tf.float32)
 
-        @tf.function(input_signature=[strokes, eps, keep, scalar, scalar])
-        def gradients(strokes, eps, keep, batch, weight):
+        @tf.function(input_signature=[(group,) * self.groups, scalar, scalar, scalar])
+        def gradients(groups, batch, weight, recon_scale):
             with tf.GradientTape() as tape:
-                terms = loss_terms(model(strokes, eps=eps, keep=keep, training=True), strokes, hp, batch_size=batch)
-                objective = terms["recon"] + weight * terms["kl"]
+                parts = [loss_terms(model(s, eps=e, keep=k, training=True), s, hp, batch_size=batch)
+                         for s, e, k in groups]
+                terms = {key: tf.add_n([p[key] for p in parts]) for key in parts[0]}
+                terms = with_cost(terms, hp, weight)
+                objective = terms["cost"] + (recon_scale - 1.0) * terms["recon"]
             return tape.gradient(objective, model.trainable_variables), terms
 
         @tf.function(autograph=False)
@@ -128,27 +154,20 @@ class Steps:
 
         self._gradients, self._apply, self._evaluate = gradients, apply, evaluate
 
-    def _tensorflow_train(self, strokes, eps, keep, weight) -> dict:
+    def _tensorflow_train(self, strokes, eps, keep, weight, recon_scale) -> dict:
         import tensorflow as tf
-
-        from .model import with_cost
 
         groups = []
         for index in split_by_length(lengths_of(strokes), self.groups):
             length = int(lengths_of(strokes[index]).max()) + 1
             groups.append((strokes[index, :length + 1], eps[index], keep[index, :length]))
-        batch = np.float32(len(strokes))
-
-        def run(kl_scale):
-            results = [self._gradients(s, e, k, batch, np.float32(kl_scale)) for s, e, k in groups]
-            terms = {key: sum(float(r[1][key]) for r in results) for key in results[0][1]}
-            return [r[0] for r in results], terms
-
-        grads, terms = run(weight if self.hp.conditional else 0.0)
-        if self.hp.conditional and weight > 0 and terms["kl"] <= self.hp.kl_tolerance:
-            grads, terms = run(0.0)  # the KL term sits on its floor: no gradient through it
-        self._apply([tf.add_n(list(g)) if len(g) > 1 else g[0] for g in zip(*grads)])
-        return {k: float(v) for k, v in with_cost(terms, self.hp, weight).items()}
+        empty = (strokes[:0, :2], eps[:0], keep[:0, :1])  # adds nothing: one traced graph serves every batch
+        groups += [empty] * (self.groups - len(groups))
+        groups = tuple(tuple(tf.constant(x) for x in g) for g in groups)
+        grads, terms = self._gradients(tuple(groups), np.float32(len(strokes)), np.float32(weight),
+                                       np.float32(recon_scale))
+        self._apply(grads)
+        return {k: float(v) for k, v in terms.items()}
 
     def _jax(self):
         import jax
@@ -157,17 +176,17 @@ class Steps:
 
         model, optimizer, hp = self.model, self.optimizer, self.hp
 
-        def cost(trainable, fixed, strokes, eps, keep, weight):
+        def cost(trainable, fixed, strokes, eps, keep, weight, recon_scale):
             out, fixed = model.stateless_call(trainable, fixed, strokes, eps=eps, keep=keep, training=True)
             parts = losses(out, strokes, hp, weight)
-            return parts["cost"], (parts, fixed)
+            return parts["cost"] + (recon_scale - 1.0) * parts["recon"], (parts, fixed)
 
         grad = jax.value_and_grad(cost, has_aux=True)
 
         @jax.jit
-        def train(state, strokes, eps, keep, weight):
+        def train(state, strokes, eps, keep, weight, recon_scale):
             trainable, fixed, opt = state
-            (_, (parts, fixed)), grads = grad(trainable, fixed, strokes, eps, keep, weight)
+            (_, (parts, fixed)), grads = grad(trainable, fixed, strokes, eps, keep, weight, recon_scale)
             trainable, opt = optimizer.stateless_apply(opt, grads, trainable)
             return parts, (trainable, fixed, opt)
 
@@ -197,13 +216,18 @@ class Steps:
             keep = np.concatenate([keep, np.ones((len(keep), extra, keep.shape[2]), np.float32)], axis=1)
         return np.concatenate([strokes, pad], axis=1), keep
 
-    def train(self, strokes, eps, keep, weight) -> dict:
-        """One optimiser update on a batch; return its loss terms as floats."""
+    def train(self, strokes, eps, keep, weight, recon_scale=1.0) -> dict:
+        """One optimiser update on a batch; return its loss terms as floats.
+
+        The update minimises ``recon_scale`` x Lr + ``weight`` x max(KL, kl_tolerance); the
+        terms returned are the batch's own, unscaled.
+        """
         if self.backend == "jax":
             strokes, keep = self._round_length(strokes, keep)
-            parts, self._state = self._jax_train(self._jax_state(), strokes, eps, keep, np.float32(weight))
+            parts, self._state = self._jax_train(self._jax_state(), strokes, eps, keep, np.float32(weight),
+                                                 np.float32(recon_scale))
             return {k: float(v) for k, v in parts.items()}
-        return self._tensorflow_train(strokes, eps, keep, weight)
+        return self._tensorflow_train(strokes, eps, keep, weight, recon_scale)
 
     def evaluate(self, strokes, eps) -> dict:
         """Evaluation loss terms of a batch (pen loss on real points only) as floats."""
@@ -399,6 +423,7 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
                            hp.augment_stroke_prob, hp.length_buckets)
     out.mkdir(parents=True, exist_ok=True)
 
+    cpu_threads()
     keras.utils.set_random_seed(seed)
     model = build_model(hp)
     optimizer = make_optimizer(model, hp)
@@ -444,15 +469,23 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
             log(f"step {step}: train Lr {_recent(history, 'recon'):.4f} KL {_recent(history, 'kl'):.4f} | "
                 f"valid Lr {last_valid['recon']:.4f} KL {last_valid['kl']:.4f} | {rate:.2f} steps/s")
 
+    def inputs(step):
+        rng = np.random.default_rng([seed, step, 2])
+        batch = batches.batch(step)
+        eps = rng.standard_normal((len(batch), hp.z_size)).astype(np.float32)
+        keep = dropout_masks(rng, (len(batch), batch.shape[1] - 1, hp.dec_rnn_size), hp.recurrent_dropout)
+        return batch, eps, keep, kl_weight(step, hp), batches.recon_scale(step)
+
+    from concurrent.futures import ThreadPoolExecutor
+
     try:
-        with _deferred_interrupt() as interrupt:
+        with _deferred_interrupt() as interrupt, ThreadPoolExecutor(1) as ahead:
+            upcoming = ahead.submit(inputs, step)  # each step's inputs are made while the step before runs
             while step < steps and not interrupt.requested:
-                rng = np.random.default_rng([seed, step, 2])
-                batch = batches.batch(step)
-                eps = rng.standard_normal((len(batch), hp.z_size)).astype(np.float32)
-                keep = dropout_masks(rng, (len(batch), batch.shape[1] - 1, hp.dec_rnn_size), hp.recurrent_dropout)
-                weight = kl_weight(step, hp)
-                parts = runner.train(batch, eps, keep, weight)
+                batch, eps, keep, weight, recon_scale = upcoming.result()
+                if step + 1 < steps:
+                    upcoming = ahead.submit(inputs, step + 1)
+                parts = runner.train(batch, eps, keep, weight, recon_scale)
                 history["train"]["step"].append(step)
                 for k, v in {**parts, "kl_weight": weight, "lr": learning_rate(step, hp)}.items():
                     if k in TRAIN_KEYS:

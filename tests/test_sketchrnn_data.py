@@ -125,3 +125,9 @@ def test_length_buckets_keep_every_sketch_and_pad_less(mirror):
     longest = lambda batches: np.mean([lengths[batches.indices(s)].max() for s in range(per_epoch)])
     assert longest(sorted_) < 0.6 * longest(plain)
     assert not np.array_equal(sorted_.indices(0), sorted_.indices(per_epoch))  # new batches each epoch
+    # every point of a length-sorted batch weighs what a point of an average batch does
+    assert plain.recon_scale(3) == 1.0
+    points = np.array([lengths[sorted_.indices(s)].sum() for s in range(per_epoch)])
+    scales = np.array([sorted_.recon_scale(s) for s in range(per_epoch)])
+    np.testing.assert_allclose(scales * points, lengths.mean() * 100)
+    assert scales.min() < 0.7 and scales.max() > 1.5

@@ -60,6 +60,43 @@ def test_schedules_follow_magenta():
     assert kl_weight(100_000, hp) == pytest.approx(0.5 * (1 - 0.99 * 0.99995 ** 100_000))
 
 
+def test_groups_of_a_batch_train_as_the_whole_batch_and_the_kl_floor_stops_its_gradient(eye_splits):
+    import keras
+
+    from quickdraw.strokes import scale_factor
+    from sketchrnn.data import TrainBatches
+    from sketchrnn.model import build_model
+    from sketchrnn.train import Steps, dropout_masks, make_optimizer
+
+    hp = HParams().override(TINY + ",batch_size=20")
+    seqs = [s for s in eye_splits["train"] if len(s) <= 120][:40]
+    batch = TrainBatches(seqs, scale_factor(seqs), 20, seed=0).batch(0)
+    rng = np.random.default_rng(0)
+    eps = rng.standard_normal((20, hp.z_size)).astype(np.float32)
+    keep = dropout_masks(rng, (20, batch.shape[1] - 1, hp.dec_rnn_size), 0.1)
+
+    def updated(groups, weight, kl_tolerance=0.2):
+        keras.utils.set_random_seed(0)
+        model = build_model(hp.override(f"kl_tolerance={kl_tolerance}"))
+        model.to_mu.bias.assign(np.ones(hp.z_size, np.float32))  # raw KL 0.5: above a 0.2 floor
+        steps = Steps(model, make_optimizer(model, model.hp), model.hp, groups=groups)
+        terms = steps.train(batch, eps, keep, weight)
+        return terms, [v.numpy() for v in model.trainable_variables], model
+
+    whole, w1, model = updated(1, 0.5)
+    grouped, w3, _ = updated(3, 0.5)
+    assert abs(whole["recon"] - grouped["recon"]) < 1e-5 and abs(whole["kl"] - grouped["kl"]) < 1e-6
+    assert whole["kl"] > 0.4
+    assert all(np.allclose(a, b, atol=1e-6) for a, b in zip(w1, w3))
+    # a KL under its floor gives the encoder's mean no gradient, whatever its weight
+    floored, wf, _ = updated(3, 0.5, kl_tolerance=100.0)
+    unweighted, w0, _ = updated(3, 0.0, kl_tolerance=100.0)
+    names = [v.path for v in model.trainable_variables]
+    assert all(np.allclose(a, b, atol=1e-7) for a, b in zip(wf, w0))
+    moved = [n for n, a, b in zip(names, w1, wf) if not np.allclose(a, b, atol=1e-7)]
+    assert "sketch_rnn/mu/bias" in moved
+
+
 def test_run_folder_holds_model_curves_and_pictures(tiny_run):
     info = json.loads((tiny_run / "run.json").read_text())
     assert info["kind"] == "sketchrnn" and info["classes"] == ["eye"] and info["step"] == 6
