@@ -1,10 +1,16 @@
 """Shared fixtures: where the offline mirror of the bucket lies."""
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
+
+# A shell starts background jobs (`make test &`) with Ctrl-C ignored, and children inherit that:
+# the tests that press Ctrl-C need it delivered, in this process and in the qd commands it starts.
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 MIRROR = (Path(__file__).resolve().parents[1] / ".." / "shared" / "quickdraw").resolve()
 
