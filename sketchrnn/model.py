@@ -215,10 +215,11 @@ def loss_terms(outputs, strokes, hp: HParams, training=True, batch_size=None):
     return {"recon": offset + pen, "offset": offset, "pen": pen, "kl": kl}
 
 
-def with_cost(terms: dict, hp: HParams, kl_weight=0.0) -> dict:
-    """Add "kl_cost" = max(kl, kl_tolerance) and "cost" = recon + kl_weight * kl_cost (what training minimises)."""
+def with_cost(terms: dict, hp: HParams, kl_weight=0.0, recon_scale=1.0) -> dict:
+    """Add "kl_cost" = max(kl, kl_tolerance) and "cost" = recon_scale * recon + kl_weight * kl_cost
+    (what training minimises; ``recon_scale`` weighs batches of length-sorted training, see TrainBatches)."""
     kl_cost = ops.maximum(terms["kl"], hp.kl_tolerance) if hp.conditional else terms["kl"]
-    return {**terms, "kl_cost": kl_cost, "cost": terms["recon"] + kl_weight * kl_cost}
+    return {**terms, "kl_cost": kl_cost, "cost": recon_scale * terms["recon"] + kl_weight * kl_cost}
 
 
 def losses(outputs, strokes, hp: HParams, kl_weight=0.0, training=True):

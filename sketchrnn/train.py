@@ -130,7 +130,6 @@ class Steps:
         model, optimizer, hp = self.model, self.optimizer, self.hp
         strokes = tf.TensorSpec((None, None, 5), tf.float32)
         eps = tf.TensorSpec((None, hp.z_size), tf.float32)
-
         group = (strokes, eps, tf.TensorSpec((None, None, hp.dec_rnn_size), tf.float32))
         scalar = tf.TensorSpec((), tf.float32)
 
@@ -140,9 +139,8 @@ class Steps:
                 parts = [loss_terms(model(s, eps=e, keep=k, training=True), s, hp, batch_size=batch)
                          for s, e, k in groups]
                 terms = {key: tf.add_n([p[key] for p in parts]) for key in parts[0]}
-                terms = with_cost(terms, hp, weight)
-                objective = terms["cost"] + (recon_scale - 1.0) * terms["recon"]
-            return tape.gradient(objective, model.trainable_variables), terms
+                terms = with_cost(terms, hp, weight, recon_scale)
+            return tape.gradient(terms["cost"], model.trainable_variables), terms
 
         @tf.function(autograph=False)
         def apply(grads):
@@ -172,14 +170,14 @@ class Steps:
     def _jax(self):
         import jax
 
-        from .model import losses
+        from .model import loss_terms, losses, with_cost
 
         model, optimizer, hp = self.model, self.optimizer, self.hp
 
         def cost(trainable, fixed, strokes, eps, keep, weight, recon_scale):
             out, fixed = model.stateless_call(trainable, fixed, strokes, eps=eps, keep=keep, training=True)
-            parts = losses(out, strokes, hp, weight)
-            return parts["cost"] + (recon_scale - 1.0) * parts["recon"], (parts, fixed)
+            parts = with_cost(loss_terms(out, strokes, hp), hp, weight, recon_scale)
+            return parts["cost"], (parts, fixed)
 
         grad = jax.value_and_grad(cost, has_aux=True)
 
@@ -219,8 +217,8 @@ class Steps:
     def train(self, strokes, eps, keep, weight, recon_scale=1.0) -> dict:
         """One optimiser update on a batch; return its loss terms as floats.
 
-        The update minimises ``recon_scale`` x Lr + ``weight`` x max(KL, kl_tolerance); the
-        terms returned are the batch's own, unscaled.
+        The update minimises "cost" = ``recon_scale`` x Lr + ``weight`` x max(KL, kl_tolerance);
+        the other terms returned are the batch's own.
         """
         if self.backend == "jax":
             strokes, keep = self._round_length(strokes, keep)
