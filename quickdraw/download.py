@@ -63,6 +63,7 @@ def download(categories: Iterable[str], format: str = "simplified", count: int |
     if count is not None and out is None:
         raise QuickDrawError("--count needs --out DIR: the cache keeps whole files only")
     base = remote.resolve_mirror(mirror)
+    new_folder = out is not None and not Path(out).expanduser().exists()
     folder = cache.ensure_folder(out) if out is not None else None
 
     def one(name: str, cancel: threading.Event) -> Fetched:
@@ -72,7 +73,12 @@ def download(categories: Iterable[str], format: str = "simplified", count: int |
         except OSError as err:  # transfer errors are QuickDrawErrors already: this is the disk
             raise QuickDrawError(f"cannot write {err.filename or 'the file'} ({err.strerror or err})") from None
 
-    return _in_parallel(names, one)
+    try:
+        return _in_parallel(names, one)
+    except BaseException:
+        if new_folder and not any(folder.iterdir()):
+            folder.rmdir()  # made for this download, which wrote nothing into it
+        raise
 
 
 def _one(mirror, name, fmt, count, folder, cache_dir, bar, cancel) -> Fetched:

@@ -190,6 +190,17 @@ def test_cli_errors_are_one_line(monkeypatch, tmp_path, capsys, argv, words):
     assert not [p for p in tmp_path.rglob("*") if p.is_file()]
 
 
+def test_a_failed_download_leaves_no_new_out_folder(monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(remote, "RETRY", Retry(total=1, backoff_factor=0))
+    out = tmp_path / "new" / "data"
+    assert main(["download", "eye", "--count", "5", "--out", str(out), "--mirror", "http://127.0.0.1:9/"]) == 1
+    assert capsys.readouterr().err.startswith("qd: cannot reach") and not out.exists()
+    (tmp_path / "kept").mkdir()  # a folder that was there before stays
+    assert main(["download", "eye", "--count", "5", "--out", str(tmp_path / "kept"),
+                 "--mirror", "http://127.0.0.1:9/"]) == 1
+    assert (tmp_path / "kept").is_dir()
+
+
 def _qd(*args, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=REPO, **kwargs)
 
