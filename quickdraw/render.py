@@ -6,7 +6,7 @@ being the largest x and y of its points (dataset drawings start at 0, so this ce
 padding of 16 around the frame, and the whole is scaled to ``size`` pixels (scale
 ``size / (256 + 2 * 16 + 16)``, after a shift of ``(2 * 16 + 16) / 2``). Cairo covers each pixel
 with 15 sub-rows, each inked over its exact horizontal extent, fills each stroke as one shape and
-paints the strokes one over another. This module reproduces that with numpy, for many drawings at
+paints the strokes one over another. This module reproduces that, for many drawings at
 once: 28 x 28 results differ from the official bitmaps by about 0.7 gray levels on average.
 
 >>> img = render([[[[0, 255], [0, 255]]]])
@@ -15,12 +15,11 @@ once: 28 x 28 results differ from the official bitmaps by about 0.7 gray levels 
 
 How: every point gets a round dot and every segment the band between its end dots. Tables hold
 the exact coverage of a pixel by a dot (indexed by the pixel's offset from it) and by a band
-(indexed by the band's slope and the pixel's distance to it). Segments are cut into pieces whose
-band fits a small window (4 x 4 pixels at size 28); the windows of all pieces of all drawings of
-a batch are looked up together. Coverage within a stroke combines by maximum; strokes go to
-``LAYERS`` canvases by their index and the canvases are painted one over another, as cairo paints
-strokes. Where one stroke crosses itself inside a pixel the maximum is lighter than cairo's exact
-union: rare at 28 x 28 and above, visible below about 20 pixels a side.
+(indexed by the band's slope and the pixel's distance to it). Compiled loops
+(``raster_kernel.py``, numba) ink each stroke into a scratch canvas, a pixel keeping the most ink
+any of its dots and bands gives it, and paint it over the drawing with pixman's rounding, as cairo
+paints strokes. Where one stroke crosses itself inside a pixel the maximum is lighter than cairo's
+exact union: rare at 28 x 28 and above, visible below about 20 pixels a side.
 
 Batches in flat form (the layout of a ``tf.RaggedTensor``): ``points`` (P, 2) holds every point of
 every drawing one after another, ``stroke_ends`` (P,) is true at the last point of each stroke
@@ -40,10 +39,8 @@ from .errors import QuickDrawError
 FRAME = 256.0
 LINE_DIAMETER = 16.0
 PADDING = 16.0
-LAYERS = 4  # strokes i and i + LAYERS share a canvas (combined by maximum, not painted over)
 _SUBROWS = 15  # cairo's samples down each pixel
 _SLOPES = 128  # band table: slope steps over [-1, 1]
-_CHUNK = 256  # drawings rendered together: their canvases stay in cache
 
 
 def render(drawings, size: int = 28) -> np.ndarray:
@@ -81,9 +78,11 @@ def flatten(drawings):
                     lengths.append(n)
                     kept += 1
             per_drawing.append(kept)
-        if all(type(x) is list for x in xs):  # plain JSON lists: one conversion for all
-            points = np.array([list(itertools.chain.from_iterable(xs)),
-                               list(itertools.chain.from_iterable(ys))], dtype=np.float64).T
+        if all(type(x) is list for x in xs):  # plain JSON lists: one pass over all numbers
+            total = sum(lengths)
+            points = np.empty((total, 2))
+            points[:, 0] = np.fromiter(itertools.chain.from_iterable(xs), np.float64, total)
+            points[:, 1] = np.fromiter(itertools.chain.from_iterable(ys), np.float64, total)
         else:
             points = np.stack([np.concatenate([np.asarray(x, np.float64) for x in xs]),
                                np.concatenate([np.asarray(y, np.float64) for y in ys])], axis=1)
@@ -114,14 +113,13 @@ def render_points(points, stroke_ends, row_splits, size: int = 28) -> np.ndarray
         raise QuickDrawError("points, stroke ends and row splits do not describe the same drawings")
     if not np.isfinite(pts).all():
         raise QuickDrawError("stroke coordinates must be finite numbers")
-    n = len(splits) - 1
-    out = np.zeros((n, size, size), np.uint8)
-    for first in range(0, n, _CHUNK):
-        last = min(first + _CHUNK, n)
-        a, b = splits[first], splits[last]
-        if b > a:
-            out[first:last] = _render_chunk(pts[a:b], ends[a:b], splits[first:last + 1] - a, size)
-    return out
+    from . import raster_kernel
+
+    g = _geometry(size)
+    out = np.zeros((len(splits) - 1, size * size), np.uint8)
+    raster_kernel.render_drawings(pts, ends, splits, size, g.scale, g.shift, g.radius, g.steps, g.dot,
+                                  g.dot_half, g.dot_table, g.band_half, g.band_table, _over_table(), out)
+    return out.reshape(-1, size, size)
 
 
 def augment_strokes(points, row_splits, seed, scale: float = 0.15, rotation: float = 15.0,
@@ -143,27 +141,16 @@ def augment_strokes(points, row_splits, seed, scale: float = 0.15, rotation: flo
     splits = np.asarray(row_splits, dtype=np.int64).reshape(-1)
     if len(splits) < 1 or splits[0] != 0 or splits[-1] != len(pts) or np.any(np.diff(splits) < 0):
         raise QuickDrawError("points and row splits do not describe the same drawings")
+    from . import raster_kernel
+
     n = len(splits) - 1
     rng = np.random.default_rng(seed)
     stretch = rng.uniform(1 - scale, 1 + scale, size=(n, 2))
     turn = np.radians(rng.uniform(-rotation, rotation, size=n))
-    noise = rng.normal(0.0, jitter, size=pts.shape) if jitter > 0 else 0.0
-    if not len(pts):
-        return pts.copy()
-    drawing, _ = _owners(np.diff(splits))
-    starts = splits[:-1][np.diff(splits) > 0]
-    lo = np.zeros((n, 2))
-    hi = np.zeros((n, 2))
-    lo[drawing[starts]] = np.minimum.reduceat(pts, starts, axis=0)
-    hi[drawing[starts]] = np.maximum.reduceat(pts, starts, axis=0)
-    centred = (pts - ((lo + hi) / 2)[drawing]) * stretch[drawing]
-    cos, sin = np.cos(turn)[drawing], np.sin(turn)[drawing]
-    out = np.stack([cos * centred[:, 0] - sin * centred[:, 1],
-                    sin * centred[:, 0] + cos * centred[:, 1]], axis=1) + noise
-    lo[drawing[starts]] = np.minimum.reduceat(out, starts, axis=0)
-    hi[drawing[starts]] = np.maximum.reduceat(out, starts, axis=0)
-    fit = np.minimum(1.0, (FRAME - 1) / np.maximum((hi - lo).max(axis=1), 1e-9))
-    return (out - lo[drawing]) * fit[drawing, None]
+    noise = rng.normal(0.0, jitter, size=pts.shape) if jitter > 0 else np.zeros_like(pts)
+    out = np.empty_like(pts)
+    raster_kernel.augment_drawings(pts, splits, stretch, turn, noise, FRAME - 1, out)
+    return out
 
 
 def stroke3_points(strokes3, row_splits):
@@ -314,131 +301,3 @@ def _owners(counts):
         marks[(stops - counts)[runs[1:]]] = np.diff(runs)
     owner = np.cumsum(marks)
     return owner, np.arange(total) - (stops - counts)[owner]
-
-
-def _render_chunk(pts, ends, splits, size) -> np.ndarray:
-    """Render one chunk of drawings (flat form, offsets local to the chunk)."""
-    g = _geometry(size)
-    n = len(splits) - 1
-    drawing, _ = _owners(np.diff(splits))
-    starts = splits[:-1][np.diff(splits) > 0]
-    x, y = pts[:, 0].copy(), pts[:, 1].copy()
-    shift = np.zeros((2, n))
-    shift[0, drawing[starts]] = (FRAME - np.maximum.reduceat(x, starts)) / 2 + g.shift
-    shift[1, drawing[starts]] = (FRAME - np.maximum.reduceat(y, starts)) / 2 + g.shift
-    x = (x + shift[0, drawing]) * g.scale  # device pixels
-    y = (y + shift[1, drawing]) * g.scale
-
-    ends = ends.copy()
-    ends[splits[1:][splits[1:] > splits[:-1]] - 1] = True
-    begins = np.empty_like(ends)
-    begins[0] = True
-    begins[1:] = ends[:-1]
-    stroke = np.cumsum(begins)
-    first_stroke = np.zeros(n, np.int64)
-    first_stroke[drawing[starts]] = stroke[starts]
-    canvas_of = drawing * LAYERS + (stroke - first_stroke[drawing]) % LAYERS
-    canvas = np.zeros(n * LAYERS * size * size, np.uint8)
-    _paint_dots(canvas, x, y, canvas_of, g)
-    i = np.flatnonzero(~ends)
-    _paint_bands(canvas, *_clip_segments(x[i], y[i], x[i + 1], y[i + 1], canvas_of[i],
-                                         -g.radius - 1, size + g.radius + 1), g)
-    return _composite(canvas.reshape(n, LAYERS, size * size)).reshape(n, size, size)
-
-
-def _composite(layers) -> np.ndarray:
-    """Paint the layer canvases (n, LAYERS, pixels) one over another; (n, pixels) uint8."""
-    out = layers.max(axis=1)
-    total = layers.sum(axis=1, dtype=np.uint16)
-    both = np.flatnonzero(total != out)  # pixels inked in more than one layer
-    if len(both):
-        pixels = layers.shape[2]
-        at = (both // pixels) * (LAYERS * pixels) + both % pixels
-        flat = layers.reshape(-1)
-        over = _over_table()
-        acc = flat[at]
-        for k in range(1, LAYERS):
-            acc = over.take((acc.astype(np.uint16) << 8) | flat[at + k * pixels])
-        out.reshape(-1)[both] = acc
-    return out
-
-
-def _clip_segments(ax, ay, bx, by, tags, lo, hi):
-    """Cut segments (a to b) to the square [lo, hi]^2, dropping those wholly outside it."""
-    if len(ax) == 0 or (min(ax.min(), ay.min(), bx.min(), by.min()) >= lo
-                        and max(ax.max(), ay.max(), bx.max(), by.max()) <= hi):
-        return ax, ay, bx, by, tags
-    t0, t1 = np.zeros(len(ax)), np.ones(len(ax))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        for a, b in ((ax, bx), (ay, by)):
-            d = b - a
-            ta, tb = (lo - a) / d, (hi - a) / d
-            moving = d != 0
-            inside = (a >= lo) & (a <= hi)
-            t0 = np.maximum(t0, np.where(moving, np.minimum(ta, tb), np.where(inside, 0.0, 2.0)))
-            t1 = np.minimum(t1, np.where(moving, np.maximum(ta, tb), np.where(inside, 1.0, -1.0)))
-    keep = t0 <= t1
-    ax, ay, dx, dy = ax[keep], ay[keep], (bx - ax)[keep], (by - ay)[keep]
-    t0, t1 = t0[keep], t1[keep]
-    return ax + t0 * dx, ay + t0 * dy, ax + t1 * dx, ay + t1 * dy, tags[keep]
-
-
-def _paint_dots(canvas, x, y, canvas_of, g: _Geometry) -> None:
-    """Max a round dot (the line's caps and joins) at every point into its canvas."""
-    size, w, r = g.size, g.dot, g.radius
-    near = np.flatnonzero((x > -r - 1) & (x < size + r + 1) & (y > -r - 1) & (y < size + r + 1))
-    x, y, canvas_of = x[near], y[near], canvas_of[near]
-    ox = np.clip(np.floor(x - r), 0, size - w).astype(np.intp)
-    oy = np.clip(np.floor(y - r), 0, size - w).astype(np.intp)
-    k = np.arange(w)[:, None]
-    q, side = g.steps, 2 * g.dot_half + 1
-    ix = np.clip((ox + 0.5 - x) * q + (g.dot_half + 0.5) + k * q, 0, side - 1).astype(np.intp)
-    iy = np.clip((oy + 0.5 - y) * q + (g.dot_half + 0.5) + k * q, 0, side - 1).astype(np.intp)
-    cov = g.dot_table.take(ix[None, :, :] * side + iy[:, None, :])  # (rows, columns, dots)
-    pix = (canvas_of * (size * size) + oy * size + ox) + (k * size)[:, None, :] + k[None, :, :]
-    np.maximum.at(canvas, pix.ravel(), cov.ravel())
-
-
-def _paint_bands(canvas, ax, ay, bx, by, canvas_of, g: _Geometry) -> None:
-    """Max the band of each segment (the line between its end dots) into its canvas.
-
-    Segments are cut into pieces whose band fits a square window of pixels (4 x 4 at size 28);
-    every window pixel looks up its coverage by its distance to the band, and is dropped if it
-    lies beyond an end.
-    """
-    size, r, q = g.size, g.radius, g.steps
-    w = min(int(np.ceil(2 * r)) + 2, size)
-    dx, dy = bx - ax, by - ay
-    length = np.sqrt(dx * dx + dy * dy)
-    keep = np.flatnonzero(length > 1e-6)  # a zero-length segment is all dot
-    ax, ay, dx, dy, length, canvas_of = (v[keep] for v in (ax, ay, dx, dy, length, canvas_of))
-    hx, hy = r * np.abs(dy) / length, r * np.abs(dx) / length  # the band's corners reach this far out
-    if w < size:
-        pieces = np.ceil(np.maximum(np.abs(dx) / (w - 1 - 2 * hx), np.abs(dy) / (w - 1 - 2 * hy)))
-    else:  # the window is the whole canvas: any piece fits
-        pieces = np.ones(len(dx))
-    steep = np.abs(dy) > np.abs(dx)
-    slope = np.where(steep, dx, dy) / np.where(steep, dy, dx)  # across / along the major axis
-    row = (steep * (_SLOPES + 1) + np.rint((slope + 1) * (_SLOPES / 2))) * (2 * g.band_half + 1)
-    owner, k = _owners(np.maximum(pieces, 1).astype(np.int64))
-    n = pieces[owner].clip(1)
-    pdx, pdy = dx[owner] / n, dy[owner] / n
-    pax, pay = ax[owner] + pdx * k, ay[owner] + pdy * k
-    ox = np.clip(np.floor(np.minimum(pax, pax + pdx) - hx[owner]), 0, size - w)
-    oy = np.clip(np.floor(np.minimum(pay, pay + pdy) - hy[owner]), 0, size - w)
-    f32 = np.float32
-    step = np.arange(w, dtype=f32)[:, None]
-    px = (ox + 0.5 - pax).astype(f32) + step  # (w, pieces): window pixel centres from the piece start
-    py = (oy + 0.5 - pay).astype(f32) + step
-    ln = length[owner]
-    # table index = q * (distance to the line) + the row for this slope, separable in x and y
-    index_x = px * (q * dy[owner] / ln).astype(f32) + (row[owner] + g.band_half + 0.5).astype(f32)
-    index_y = py * (-q * dx[owner] / ln).astype(f32)
-    cov = g.band_table.take((index_x[None, :, :] + index_y[:, None, :]).astype(np.intp), mode="clip")
-    l2 = pdx * pdx + pdy * pdy
-    t = (px * (pdx / l2).astype(f32))[None, :, :] + (py * (pdy / l2).astype(f32))[:, None, :]
-    cov *= (t >= 0) & (t <= 1)  # place along the piece: the ends belong to the dots
-    base = canvas_of[owner] * (size * size) + (oy * size + ox).astype(np.intp)
-    ramp = np.arange(w)
-    pixels = base + (ramp[:, None] * size + ramp[None, :])[:, :, None]
-    np.maximum.at(canvas, pixels.ravel(), cov.ravel())
