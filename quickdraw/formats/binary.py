@@ -2,8 +2,8 @@
 
 Record: key_id uint64, countrycode 2 ASCII chars, recognized uint8, timestamp uint32 (unix
 seconds), n_strokes uint16, then per stroke n_points uint16, x uint8 * n, y uint8 * n. The file
-has no word; ``read`` takes it from the caller (the file name). Reading walks record and stroke
-headers in a tight loop and gathers every coordinate of a chunk with one numpy index.
+has no word; ``read`` takes it from the caller (the file name). Reading walks the records of a
+chunk in one compiled loop (``binary_kernel``) that copies out every stroke's points.
 
 >>> import io
 >>> from quickdraw.drawing import Drawing
@@ -23,7 +23,6 @@ import numpy as np
 from ..errors import QuickDrawError
 from ..table import DrawingTable, as_tables, ranges
 from .ndjson import _seekable
-from .ndjson_simplified import _pairs
 
 CHUNK = 64 * 1024
 MAX_CHUNK = 256 * 1024
@@ -62,52 +61,26 @@ def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
 
 def parse_records(buf: bytes, word: str | None = None) -> tuple[DrawingTable, int]:
     """Parse the complete records at the start of ``buf``; return (table, bytes used)."""
-    size = len(buf)
-    records: list[int] = []  # where each record and stroke starts
-    strokes: list[int] = []
-    add_record, add_stroke = records.append, strokes.append
-    p = 0
-    try:  # walk until a header or stroke runs past the end (IndexError) or a record does
-        while True:
-            q = p + 17
-            for _ in range(buf[p + 15] | buf[p + 16] << 8):
-                add_stroke(q)
-                q += 2 + 2 * (buf[q] | buf[q + 1] << 8)
-            if q > size:
-                break
-            add_record(p)
-            p = q
-    except IndexError:
-        pass
-    a = np.frombuffer(buf, dtype=np.uint8, count=p)
-    return _table(a, np.array(records, dtype=np.int64), np.array(strokes, dtype=np.int64),
-                  word), p
+    from . import binary_kernel
 
-
-def _table(a: np.ndarray, rec: np.ndarray, at: np.ndarray, word) -> DrawingTable:
-    """The table of the records starting at ``rec`` in ``a`` (strokes at ``at``, maybe more)."""
-    head = np.ndarray((len(a) - 16,), dtype=HEADER, buffer=a, strides=(1,))[rec] if len(
-        rec) else np.zeros(0, dtype=HEADER)
-    drawing_offsets = np.zeros(len(rec) + 1, dtype=np.int64)
+    a = np.frombuffer(buf, dtype=np.uint8)
+    records = np.empty(len(a) // 17 + 1, np.int64)  # a record takes at least 17 bytes
+    stroke_offsets = np.empty(len(a) // 2 + 1, np.int64)  # and a stroke at least 2
+    points = np.empty((len(a) // 2, 2), np.uint8)
+    n, n_strokes, used = binary_kernel.walk(a, records, stroke_offsets, points)
+    records = records[:n]
+    head = np.ndarray((len(a) - 16,), dtype=HEADER, buffer=a, strides=(1,))[records] if n else np.zeros(
+        0, dtype=HEADER)
+    drawing_offsets = np.zeros(n + 1, dtype=np.int64)
     np.cumsum(head["n_strokes"], out=drawing_offsets[1:])
-    at = at[:drawing_offsets[-1]]  # drop a cut-off record's strokes
-    n = a.take(at) | a[1:].take(at).astype(np.int64) << 8
-    stroke_offsets = np.zeros(len(at) + 1, dtype=np.int64)
-    np.cumsum(n, out=stroke_offsets[1:])
-    # Point j of a stroke at ``at`` holding n points: x at at + 2 + j, y at at + 2 + n + j.
-    shift = np.empty((len(at), 2), dtype=np.int64)
-    shift[:, 0] = at + 2 - stroke_offsets[:-1]
-    shift[:, 1] = shift[:, 0] + n
-    index = np.repeat(shift, n, axis=0)
-    index.ravel()[:] += _pairs(len(index))
-    points = a.take(index)
-    return DrawingTable(
-        points, stroke_offsets, drawing_offsets,
-        word=np.full(len(rec), word or ""),
+    table = DrawingTable(
+        points[:stroke_offsets[n_strokes]].copy(), stroke_offsets[:n_strokes + 1].copy(), drawing_offsets,
+        word=np.full(n, word or ""),
         key_id=_key_text(head["key_id"]),
         countrycode=_ascii_text(head["countrycode"].copy().view(np.uint8).reshape(-1, 2)),
         timestamp=_timestamp_text(head["timestamp"]),
         recognized=head["recognized"] != 0)
+    return table, used
 
 
 def _ascii_text(cells: np.ndarray) -> np.ndarray:
@@ -247,3 +220,4 @@ def write(tables_or_drawings, stream: BinaryIO) -> int:
         stream.write(format_records(table))
         count += len(table)
     return count
+

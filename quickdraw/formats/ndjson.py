@@ -1,13 +1,12 @@
 """The ndjson formats (``full/simplified`` and ``full/raw``): one JSON drawing record a line.
 
 Official lines follow one layout (keys word, countrycode, timestamp, recognized, key_id, drawing;
-no spaces). Whole chunks of such lines are parsed at once with numpy: the marks (``,[]"`` and
-newlines) are located in one pass and the metadata is cut out at the quotes. Simplified drawings
-(integers 0-255) then take ``ndjson_simplified``, which reads the numbers from their digit bytes;
-other drawings of official lines (raw ones) are read together with one ``np.fromstring`` and
-their stroke/drawing offsets come from the bracket depths. Any line in another layout (other key
-order, spaces, escapes, exponents) goes through ``json.loads``, so every valid file reads
-correctly.
+no spaces). Simplified drawings (integers 0-255) in that layout take ``ndjson_simplified``, one
+compiled pass over the bytes of a chunk. For the other lines of a chunk, the marks (``,[]"`` and
+newlines) are located with numpy and the metadata is cut out at the quotes; drawings of official
+lines (raw ones) are read together with one ``np.fromstring`` and their stroke/drawing offsets
+come from the bracket depths. Any line in another layout (other key order, spaces, escapes,
+exponents) goes through ``json.loads``, so every valid file reads correctly.
 
 >>> import io
 >>> line = b'{"word":"cat","countrycode":"US","timestamp":"2017-01-01 00:00:00 UTC",' \\
@@ -26,7 +25,6 @@ import numpy as np
 from ..drawing import Drawing
 from ..errors import QuickDrawError
 from ..table import DrawingTable, as_tables, ranges
-from . import ndjson_simplified as fast
 
 CHUNK = 64 * 1024
 MAX_CHUNK = 256 * 1024
@@ -38,8 +36,13 @@ _AFTER_CC = b'","timestamp":"'          # starts at quote 7
 _AFTER_TS = b'","recognized":'          # starts at quote 11
 _KEY_ID = b'"key_id":"'                 # starts at quote 14
 _AFTER_KEY = b'","drawing":'            # starts at quote 17
+OPEN, CLOSE, COMMA, QUOTE, NEWLINE = 91, 93, 44, 34, 10
+# Classes of a line's first 26 marks in the official layout: the quotes and commas of
+# word, countrycode, timestamp, recognized, key_id and "drawing", then the drawing's '['.
+META = b'"""",' b'"""",' b'"""",' b'"",' b'"""",' b'""['
+N_META = len(META) - 1
 # which of a line's first marks are quotes
-_QUOTES = np.flatnonzero(np.frombuffer(fast.META, np.uint8) == fast.QUOTE)
+_QUOTES = np.flatnonzero(np.frombuffer(META, np.uint8) == QUOTE)
 _BLANK_STRUCTURE = bytes.maketrans(b"[],", b"   ")
 _CHANNEL_NAMES = {2: "(x, y)", 3: "raw (x, y, t)"}
 
@@ -79,14 +82,6 @@ def read(stream: BinaryIO, word: str | None = None) -> Iterator[DrawingTable]:
             yield table
 
 
-def _first_stroke_rows(body: bytes, quotes: np.ndarray, ends: np.ndarray, official) -> int:
-    """How many rows the first official line's first stroke holds (3 in raw drawings)."""
-    line = int(np.argmax(official))
-    start = int(quotes[line, 19]) + 2
-    stop = body.find(b"]]", start, int(ends[line]))
-    return body.count(b"],[", start, stop) + 1 if stop > 0 else 2
-
-
 def _seekable(stream) -> bool:
     try:
         return bool(stream.seekable())
@@ -108,23 +103,30 @@ def parse_lines(body: bytes, first_line: int = 1, word: str | None = None,
 
 def _parse(body: bytes, size: int, first_line: int, word: str | None, channels: int | None):
     """``parse_lines`` of ``body[:size]``, also returning the number of lines read."""
+    from . import ndjson_simplified
+
     a = np.frombuffer(body, dtype=np.uint8, count=size)
-    mark, code = fast.marks(a)
+    parts, order = [], []
+    if channels != 3:
+        table, official = ndjson_simplified.parse(a)
+        lines = len(official)
+        if len(table):
+            parts.append(table)
+            order.append(np.flatnonzero(official))
+            channels = 2
+        if official.all():
+            return table, lines
+    else:
+        official = None
+    mark, code = marks(a)
     cls = code & 127
-    nl = np.flatnonzero(cls == fast.NEWLINE)
+    nl = np.flatnonzero(cls == NEWLINE)
     ends = mark.take(nl)
     starts = np.zeros(len(ends), dtype=np.int64)
     starts[1:] = ends[:-1] + 1
+    done = official if official is not None else np.zeros(len(nl), bool)
     official, quotes = _official_layout(a, body, mark, cls, nl, starts, ends)
-    parts, order = [], []
-    if official.any() and (channels or _first_stroke_rows(body, quotes, ends, official)) == 2:
-        points, stroke_offsets, drawing_offsets, done = fast.parse(a, mark, code, nl, official)
-        if done.any():
-            parts.append(DrawingTable(points, stroke_offsets, drawing_offsets,
-                                      **_metadata(a, quotes[done])))
-            order.append(np.flatnonzero(done))
-            official &= ~done
-            channels = 2
+    official &= ~done
     while official.any():
         lines = np.flatnonzero(official)
         result = _parse_official(a, body, starts[lines], ends[lines], quotes[lines], channels)
@@ -134,10 +136,11 @@ def _parse(body: bytes, size: int, first_line: int, word: str | None, channels: 
             channels = channels or result.channels
             break
         official[lines[result]] = False  # valid layout but unusual content: let json.loads judge
-    if len(order):
-        official[np.concatenate(order)] = True
+    handled = done
+    if order:
+        handled[np.concatenate(order)] = True
     drawings, kept = [], []
-    for i in np.flatnonzero(~official).tolist():
+    for i in np.flatnonzero(~handled).tolist():
         d = _parse_record(body[starts[i]:ends[i]], first_line + i, word, channels)
         if d is not None:
             channels = channels or (d.strokes[0].shape[0] if d.strokes else None)
@@ -151,6 +154,22 @@ def _parse(body: bytes, size: int, first_line: int, word: str | None, channels: 
     else:
         table = DrawingTable.concat(parts).take(np.argsort(np.concatenate(order), kind="stable"))
     return table, len(nl)
+
+
+def marks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions of every ``,``, ``[``, ``]``, ``"`` and newline in the byte array ``a``, and
+    their codes: the byte, plus 128 when the next byte is a mark too."""
+    m = a == COMMA
+    m |= a == OPEN
+    m |= a == CLOSE
+    m |= a == QUOTE
+    m |= a == NEWLINE
+    code = np.empty(len(a), dtype=np.uint8)
+    np.multiply(m[1:].view(np.uint8), np.uint8(128), out=code[:-1])
+    code[-1:] = 0
+    code |= a
+    mark = np.flatnonzero(m)
+    return (mark.astype(np.int32) if len(a) < 2 ** 31 else mark), code.take(mark)
 
 
 def _parse_record(line: bytes, line_no: int, word: str | None, channels: int | None):
@@ -204,10 +223,10 @@ def _official_layout(a: np.ndarray, body: bytes, mark: np.ndarray, cls: np.ndarr
     """Mark the lines whose metadata follows the official layout; also return their quotes."""
     first = np.zeros(len(nl), dtype=np.int64)  # each line's first mark
     first[1:] = nl[:-1] + 1
-    head = np.minimum(first, len(mark) - len(fast.META))
-    ok = (_texts(cls, len(fast.META))[head] == fast.META) & (ends - starts > 60)
+    head = np.minimum(first, len(mark) - len(META))
+    ok = (_texts(cls, len(META))[head] == META) & (ends - starts > 60)
     q = mark.take(head[:, None] + _QUOTES)
-    ok &= mark.take(head + fast.N_META) == q[:, 19] + 2  # '"drawing":['
+    ok &= mark.take(head + N_META) == q[:, 19] + 2  # '"drawing":['
     if body.find(b"\\", 0, len(a)) >= 0:  # escapes take the json.loads path
         ok[np.searchsorted(ends, np.flatnonzero(a == 92))] = False
     if a.max(initial=0) >= 128:  # and so does non-ASCII text
