@@ -11,7 +11,7 @@
    already converted) is printed too.
 3. Batch path. ``tf_render_batch`` with augmentation inside a tf.data pipeline: batches of 256
    stroke-3 drawings gathered from an in-memory ragged table, new distortions every epoch.
-   TARGET: >= 40,000 bitmaps/s (wall clock, whole pipeline). Also the numpy part alone.
+   TARGET: >= 40,000 bitmaps/s (wall clock, whole pipeline). Also the rendering alone, outside tf.data.
 
     python3 bench/bench_render.py
 """
@@ -144,8 +144,8 @@ def speed() -> None:
     print(f"\n2. speed: {n} simplified eye + mouth drawings, 28x28, best of {REPEATS} (CPU seconds)")
     flat = flatten(drawings)
     render(drawings[:10])  # build the tables once
-    jobs = {"numpy render (from lists)": lambda: render(drawings),
-            "numpy render_points (flat arrays)": lambda: render_points(*flat)}
+    jobs = {"qd render (from lists)": lambda: render(drawings),
+            "qd render_points (flat arrays)": lambda: render_points(*flat)}
     try:
         import cairo  # noqa: F401
         jobs = {"pycairo A8 (baseline)": lambda: cairo_a8(drawings),
@@ -158,7 +158,7 @@ def speed() -> None:
         ratio = f"{base / s:6.1f}x" if base else ""
         print(f"   {name:<36}{s:8.3f} s {n / s:>10,.0f}/s {ratio}")
     if base:
-        ratio = base / seconds["numpy render (from lists)"]
+        ratio = base / seconds["qd render (from lists)"]
         print(f"   TARGET render >= 5x pycairo A8: {ratio:.1f}x {'ok' if ratio >= 5 else 'MISSED'}")
 
 
@@ -174,14 +174,14 @@ def batch_path() -> None:
     parts = [(values[splits[i]:splits[i + BATCH]], splits[i:i + BATCH + 1] - splits[i])
              for i in range(0, len(rows) - BATCH, BATCH)]
 
-    def numpy_only():
+    def outside_tf():
         for k, (v, s) in enumerate(parts):
             points, ends = stroke3_points(v, s)
             render_points(augment_strokes(points, s, seed=k), ends, s)
 
     start, wall = time.process_time(), time.perf_counter()
-    numpy_only()
-    print(f"   numpy stroke3 -> augment -> render, one thread: "
+    outside_tf()
+    print(f"   stroke3 -> augment -> render, one thread: "
           f"{len(parts) * BATCH / (time.perf_counter() - wall):>9,.0f}/s wall "
           f"{len(parts) * BATCH / (time.process_time() - start):>9,.0f}/s CPU")
     try:

@@ -185,8 +185,9 @@ def tf_render_batch(strokes3, size: int = 28, augment: bool = False, seed=None):
     ...     lambda b, s: (tf_render_batch(b[0], 28, augment=True, seed=s), b[1]),
     ...     num_parallel_calls=tf.data.AUTOTUNE)
 
-    ``seed=None`` draws fresh randomness each call (not reproducible). The work runs in numpy
-    through ``tf.numpy_function``, so it needs eager TensorFlow (not XLA) and runs on the CPU.
+    ``seed=None`` draws fresh randomness each call (not reproducible). The work runs in compiled
+    loops through ``tf.numpy_function`` (so it needs eager TensorFlow, not XLA, and runs on the CPU);
+    they release the GIL, so parallel map calls render on several cores.
     """
     import tensorflow as tf
 

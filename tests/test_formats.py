@@ -243,6 +243,28 @@ def test_simplified_drawings_read_like_json(drawing, expected):
         assert [s.tolist() for s in d.strokes] == expected
 
 
+@pytest.mark.parametrize("head, tail", [
+    (b'{"word":"a\tb"', b"}\n"),  # a raw control character in a string: not JSON
+    (b'{"word":"a\\"b"', b"}\n"),  # an escaped quote
+    (b'{"word":"w"', b"}\r\n"),  # Windows line ends
+    (b'{"word":"w"', b"} \n"),  # a space after the record
+    (b'{"word":"w"', b"}x\n"),  # text after the record
+    (b'{"word":""', b"}\n"),  # an empty word
+])
+def test_metadata_edge_cases_read_like_json(head, tail):
+    line = (head + b',"countrycode":"","timestamp":"t","recognized":false,"key_id":"1",'
+            b'"drawing":[[[1,2],[3,4]]]' + tail)
+    try:
+        record = json.loads(line)
+    except ValueError:
+        with pytest.raises(QuickDrawError, match="line 1: not valid JSON"):
+            ndjson.parse_lines(line)
+        return
+    d = one(ndjson.read(io.BytesIO(line)))[0]
+    assert (d.word, d.countrycode, d.recognized, d.key_id) == (record["word"], "", False, "1")
+    assert [s.tolist() for s in d.strokes] == [[[1, 2], [3, 4]]]
+
+
 def test_ndjson_reads_seekable_streams_in_growing_chunks(mirror):
     data = (mirror / "full/simplified/eye.ndjson").read_bytes()
     sizes = [len(t) for t in ndjson.read(io.BytesIO(data))]

@@ -231,6 +231,8 @@ def _official_layout(a: np.ndarray, body: bytes, mark: np.ndarray, cls: np.ndarr
         ok[np.searchsorted(ends, np.flatnonzero(a == 92))] = False
     if a.max(initial=0) >= 128:  # and so does non-ASCII text
         ok[np.searchsorted(ends, np.flatnonzero(a >= 128))] = False
+    if np.count_nonzero(a < 32) > len(ends):  # and control characters, which JSON refuses in strings
+        ok[np.searchsorted(ends, np.flatnonzero((a < 32) & (a != NEWLINE)))] = False
     for anchor, text in _FIXED:
         at = starts if anchor < 0 else q[:, anchor]
         windows = _texts(a, len(text))
