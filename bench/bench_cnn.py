@@ -22,6 +22,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 if "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("tensorflow") is None:
     os.environ["KERAS_BACKEND"] = "jax"
 
+import quickdraw  # noqa: E402,F401  (before TensorFlow, so its settings apply as in qd)
 import keras  # noqa: E402  (the backend is chosen above)
 import numpy as np  # noqa: E402
 

@@ -51,10 +51,11 @@ def _sequences():
 
 def measure(size: str, steps: int) -> dict:
     """Time ``steps`` training steps of each layout at ``size``; return steps/s per layout."""
+    from quickdraw.strokes import scale_factor  # before TensorFlow, so qd's settings apply
+
     import keras
     import numpy as np
 
-    from quickdraw.strokes import scale_factor
     from sketchrnn.config import HParams
     from sketchrnn.data import TrainBatches
     from sketchrnn.model import build_model
@@ -93,7 +94,7 @@ def measure(size: str, steps: int) -> dict:
             spent[layout] += run(layout, step)
     rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2 ** 20
     return {"data": what, "steps_per_s": {k: steps / v for k, v in spent.items()}, "rss_gb": rss_gb,
-            "backend": keras.backend.backend()}
+            "backend": keras.backend.backend(), "onednn": os.environ.get("TF_ENABLE_ONEDNN_OPTS")}
 
 
 def main() -> int:
@@ -111,7 +112,8 @@ def main() -> int:
         r = json.loads(done.stdout.strip().splitlines()[-1])
         reference = SIZES[size][1]
         print(f"== {size} model ({SIZES[size][0] or 'Magenta defaults'}), batch 100, {r['data']}, "
-              f"backend {r['backend']}, load average {load:.1f} on {os.cpu_count()} CPUs")
+              f"backend {r['backend']} (TF_ENABLE_ONEDNN_OPTS={r['onednn']}), load average {load:.1f} "
+              f"on {os.cpu_count()} CPUs")
         base = r["steps_per_s"]["pad 250"]
         for layout in LAYOUTS:
             rate = r["steps_per_s"][layout]

@@ -10,8 +10,14 @@
 >>> quickdraw.simplify([[[0, 100], [0, 50], [0, 16]]])
 [[[0, 255], [0, 128]]]
 
-Heavy parts (requests, TensorFlow) load only when first used.
+Heavy parts (requests, TensorFlow) load only when first used. Importing qd before TensorFlow turns on
+TensorFlow's oneDNN kernels, which it leaves off on CPUs without AVX-512 although they train qd's
+models much faster there (set TF_ENABLE_ONEDNN_OPTS=0 to keep them off).
 """
+import os
+
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
+
 __version__ = "0.1.0"
 
 from .categories import names as category_names, resolve as resolve_category
