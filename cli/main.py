@@ -43,7 +43,9 @@ def _stderr_to_devnull():
 
 class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
     """Imports TensorFlow with file descriptor 2 on /dev/null: its C++ libraries print CUDA probes
-    ("Could not find cuda drivers") through absl before any log level applies (tensorflow#100442)."""
+    ("Could not find cuda drivers") through absl before any log level applies (tensorflow#100442).
+    The devices are listed there too, so that the "failed call to cuInit" of a machine without a
+    GPU stays quiet as well."""
 
     def find_spec(self, name, path, target=None):
         if name != "tensorflow":
@@ -56,6 +58,7 @@ class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
             def quiet_exec(module):
                 with _stderr_to_devnull():
                     exec_module(module)
+                    module.config.list_physical_devices()
 
             spec.loader.exec_module = quiet_exec
         return spec
