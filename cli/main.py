@@ -66,7 +66,8 @@ class _QuietTensorFlowImport(importlib.abc.MetaPathFinder):
 
 def main(argv: list[str] | None = None) -> int:
     """Run ``qd`` with ``argv``; return the exit status (0 ok, 1 user error, 130 interrupted)."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # TensorFlow's C++ log (oneDNN fallbacks, CUDA probes) is noise to qd's users; TF_CPP_MIN_LOG_LEVEL=0 shows it
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     if os.environ["TF_CPP_MIN_LOG_LEVEL"] >= "2" and "tensorflow" not in sys.modules:
         sys.meta_path.insert(0, _QuietTensorFlowImport())
     parser = build_parser()
