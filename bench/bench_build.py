@@ -6,7 +6,6 @@ Runs the build in a child process and reads its peak RSS (ru_maxrss), beside the
 only imports the same modules (the baseline).
 """
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile

@@ -1,8 +1,6 @@
 """Commands about built datasets: ``qd build``, ``qd export``, ``qd show``."""
 from __future__ import annotations
 
-from pathlib import Path
-
 
 def register(sub) -> None:
     """Add the dataset commands to the ``qd`` parser."""
@@ -88,7 +86,7 @@ def run_show(args) -> int:
         plots.animate(drawings, args.animate)
         print(args.animate)
     if args.out or not args.animate:
-        fig = plots.sketch_grid(drawings, out=args.out, titles=[d.word for d in drawings], label=label)
+        plots.sketch_grid(drawings, out=args.out, titles=[d.word for d in drawings], label=label)
         if args.out:
             print(args.out)
         else:

@@ -203,7 +203,7 @@ def _quad(r: _Random, corners: np.ndarray, probs, per_edge=12) -> list:
 
 def _face(r: _Random, s, present) -> list:
     """Eyes, mouth and sometimes a nose, for a face of radius ``s`` (n,) centred at 0."""
-    n, s = r.n, np.asarray(s, float)[:, None]
+    s = np.asarray(s, float)[:, None]
     style = r.pick([0.55, 0.3, 0.15])[:, None]  # dots, small circles, short lines
     centre = _xy([-1.0, 1.0] * r.uniform(0.28, 0.45)[:, None], -r.uniform(0.12, 0.45)[:, None])
     centre = (centre + r.normal(0.03, (2, 2))) * s[..., None]
@@ -394,7 +394,6 @@ def _moon(r: _Random) -> list:
 
 
 def _eye(r: _Random) -> list:
-    n = r.n
     left, right = _xy(-1.0, r.normal(0.05)), _xy(1.0, r.normal(0.05))
     up, low = r.uniform(0.5, 0.85), r.uniform(0.35, 0.7)
     upper = _bezier(left, _xy(r.normal(0.1), -2 * up), right, 24)
