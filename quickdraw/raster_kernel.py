@@ -12,8 +12,7 @@ import math
 import numba
 import numpy as np
 
-_FRAME = 256.0
-_SLOPES = 128
+from .render import _SLOPES, FRAME as _FRAME
 
 
 @numba.njit(cache=True, nogil=True)

@@ -288,7 +288,7 @@ def _over_table() -> np.ndarray:
     return (s + ((x + (x >> 8)) >> 8)).astype(np.uint8).reshape(-1)
 
 
-# ---------------------------------------------------------------------------------- the kernel
+# ---------------------------------------------------------------------------------- helpers
 
 def _owners(counts):
     """For items grouped in runs of ``counts``: each item's run and its index within the run."""
