@@ -1,9 +1,11 @@
 """Train, checkpoint, resume and evaluate Sketch-RNN runs (Magenta's schedules, any Keras backend).
 
-A run folder (RUNDIR) holds ``run.json`` (kind "sketchrnn", classes, scale factor, step, seed),
-``hparams.json``, ``checkpoint.npz`` (weights, optimiser state and step, written atomically),
-``losses.json`` (train curves per step, validation every ``save_every`` steps), ``losses.png`` and
-``samples.png``.
+A run folder (RUNDIR) holds ``run.json`` (kind "sketchrnn", classes, scale factor, step, seed, best
+validation), ``hparams.json``, ``checkpoint.npz`` (latest weights, optimiser state and step, for
+``--resume``), ``best.npz`` (the weights of the lowest validation cost so far: what sampling and
+evaluation load, as Magenta keeps only its best-validated model), ``losses.json`` (train curves per
+step, validation every ``save_every`` steps), ``losses.png`` and ``samples.png``. Files are written
+atomically.
 
 >>> summary = train("../shared/quickdraw/sketchrnn/eye.npz", "runs/eye", steps=2000)  # doctest: +SKIP
 >>> evaluate_run("runs/eye", "../shared/quickdraw/sketchrnn/eye.npz")["recon"]  # doctest: +SKIP
@@ -27,6 +29,7 @@ from .sample import Sampler, save_grid
 RUN_FILE = "run.json"
 HPARAMS_FILE = "hparams.json"
 CHECKPOINT_FILE = "checkpoint.npz"
+BEST_FILE = "best.npz"
 LOSSES_FILE = "losses.json"
 TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
 VALID_KEYS = ("recon", "offset", "pen", "kl")
@@ -43,6 +46,15 @@ def learning_rate(step: int, hp: HParams) -> float:
 def kl_weight(step: int, hp: HParams) -> float:
     """Magenta's annealed KL weight at ``step``: kl_weight * (1 - (1 - kl_weight_start) * kl_decay_rate^step)."""
     return hp.kl_weight * (1 - (1 - hp.kl_weight_start) * hp.kl_decay_rate ** step)
+
+
+def validation_cost(valid: dict, hp: HParams) -> float:
+    """The score that picks a run's best weights, as Magenta's trainer scores validation:
+    Lr + kl_weight_start x max(KL, kl_tolerance) (its evaluation model keeps the KL weight at its
+    start value); Lr alone for a decoder-only model."""
+    if not hp.conditional:
+        return float(valid["recon"])
+    return float(valid["recon"] + hp.kl_weight_start * max(valid["kl"], hp.kl_tolerance))
 
 
 def _schedule(hp: HParams):
@@ -309,19 +321,21 @@ def read_hparams(rundir) -> HParams:
 
 
 def load_run(rundir) -> Run:
-    """Load a trained run (model weights from its checkpoint) for sampling or evaluation."""
+    """Load a trained run for sampling or evaluation: its best-validated weights (``best.npz``),
+    or the latest checkpoint's in a run folder without them. ``info["weights_step"]`` says which step."""
     from .model import build_model
 
     info = read_info(rundir)
     hp = read_hparams(rundir)
     model = build_model(hp)
-    arrays = _read_checkpoint(rundir)
-    _assign(model.variables, arrays, "model", rundir)
-    return Run(model, hp, info, Path(rundir))
+    name = BEST_FILE if (Path(rundir) / BEST_FILE).is_file() else CHECKPOINT_FILE
+    arrays = _read_checkpoint(rundir, name)
+    _assign(model.variables, arrays, "model", rundir, name)
+    return Run(model, hp, {**info, "weights_step": int(arrays.get("step", info.get("step", 0)))}, Path(rundir))
 
 
-def _read_checkpoint(rundir) -> dict:
-    path = Path(rundir) / CHECKPOINT_FILE
+def _read_checkpoint(rundir, name: str = CHECKPOINT_FILE) -> dict:
+    path = Path(rundir) / name
     if not path.is_file():
         raise QuickDrawError(f"{rundir} has no {CHECKPOINT_FILE} yet; train it with `qd train-rnn`")
     try:
@@ -331,21 +345,23 @@ def _read_checkpoint(rundir) -> dict:
         raise QuickDrawError(f"{path} is unreadable ({err}); train again or restore it") from None
 
 
-def _assign(variables, arrays: dict, prefix: str, rundir) -> None:
+def _assign(variables, arrays: dict, prefix: str, rundir, name: str = CHECKPOINT_FILE) -> None:
     values = [arrays.get(f"{prefix}/{i}") for i in range(len(variables))]
     if f"{prefix}/{len(variables)}" in arrays or any(
             v is None or tuple(v.shape) != tuple(var.shape) for v, var in zip(values, variables)):
-        raise QuickDrawError(f"{rundir}/{CHECKPOINT_FILE} does not fit the model of {HPARAMS_FILE}; "
+        raise QuickDrawError(f"{rundir}/{name} does not fit the model of {HPARAMS_FILE}; "
                              "the run folder is inconsistent")
     for var, value in zip(variables, values):
         var.assign(value)
 
 
-def _write_checkpoint(rundir: Path, model, optimizer, step: int) -> None:
+def _write_checkpoint(rundir: Path, model, optimizer, step: int, name: str = CHECKPOINT_FILE) -> None:
+    """Write the model's weights and the step (and the optimiser's state unless ``optimizer`` is None)."""
     arrays = {f"model/{i}": np.asarray(v) for i, v in enumerate(model.variables)}
-    arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    if optimizer is not None:
+        arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
     arrays["step"] = np.array(step)
-    _atomic(rundir / CHECKPOINT_FILE, lambda f: np.savez(f, **arrays), binary=True)
+    _atomic(rundir / name, lambda f: np.savez(f, **arrays), binary=True)
 
 
 def _atomic(path: Path, write, binary: bool = False) -> None:
@@ -437,6 +453,9 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     info = {"kind": "sketchrnn", "mode": hp.mode, "classes": data.classes, "scale_factor": scale,
             "source": str(source), "synthetic": data.synthetic, "seed": seed, "step": step,
             "train_count": len(data.splits["train"]), "dropped": data.dropped, "backend": keras.backend.backend()}
+    best = (saved_info or {}).get("best")
+    if best and best.get("step", 0) <= step and (out / BEST_FILE).is_file():
+        info["best"] = best
     if data.synthetic:
         info["note"] = SYNTHETIC_NOTE
     _write_json(out / HPARAMS_FILE, hp.to_dict())
@@ -456,10 +475,15 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
         history["valid"]["step"].append(step)
         for k in VALID_KEYS:
             history["valid"][k].append(last_valid[k])
+        cost = validation_cost(last_valid, hp)
+        if "best" not in info or cost < info["best"]["valid_cost"]:
+            _write_checkpoint(out, model, None, step, BEST_FILE)
+            info["best"] = {"step": step, "valid_cost": cost, "valid_recon": last_valid["recon"],
+                            "valid_kl": last_valid["kl"]}
         _write_checkpoint(out, model, optimizer, step)
         _write_json(out / LOSSES_FILE, history)
         _write_json(out / RUN_FILE, {**info, "step": step})
-        plot_losses(history, out / "losses.png", _title(info, out))
+        plot_losses(history, out / "losses.png", _title(info, out), info["best"]["step"])
         save_grid(sampler.sample(16, temperature=0.5, seed=seed), out / "samples.png", cols=8,
                   label=_title(info, out) + f" - step {step}, temperature 0.5")
         rate = (step - first_step) / max(time.perf_counter() - started, 1e-9)
@@ -500,7 +524,7 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     finally:
         bar.close()
     elapsed = time.perf_counter() - started
-    return {"out": str(out), "step": step, "interrupted": interrupted, "valid": last_valid,
+    return {"out": str(out), "step": step, "interrupted": interrupted, "valid": last_valid, "best": info.get("best"),
             "steps_per_s": (step - first_step) / max(elapsed, 1e-9), "dropped": data.dropped,
             "train_count": len(data.splits["train"]), "synthetic": data.synthetic}
 
@@ -571,8 +595,9 @@ def _trim_history(history: dict, step: int) -> dict:
     return trimmed
 
 
-def plot_losses(history: dict, path: Path, title: str) -> None:
-    """Write the train and validation reconstruction (Lr) and KL curves over steps to ``path`` (PNG)."""
+def plot_losses(history: dict, path: Path, title: str, best_step=None) -> None:
+    """Write the train and validation reconstruction (Lr) and KL curves over steps to ``path`` (PNG),
+    with the validation point of ``best_step`` (the weights kept in ``best.npz``) ringed."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -589,6 +614,12 @@ def plot_losses(history: dict, path: Path, title: str) -> None:
                         lw=1.2, label="train (mean of 20)")
         if valid["step"]:
             ax.plot(valid["step"], valid[key], "o-", color="#d94801", ms=3, label="validation")
+            if best_step in valid["step"]:
+                at = valid["step"].index(best_step)
+                ax.plot([best_step], [valid[key][at]], "o", mfc="none", mec="black", ms=9,
+                        label=f"best (step {best_step})")
+        if key == "recon":
+            ax.axhline(0.0, color="grey", lw=0.6)
         ax.set_xlabel("step")
         ax.set_title(label)
         ax.grid(alpha=0.3)
@@ -601,7 +632,8 @@ def plot_losses(history: dict, path: Path, title: str) -> None:
 # ----------------------------------------------------------------------------- evaluation
 
 def evaluate_run(rundir, source, split: str = "test") -> dict:
-    """Evaluate a run on ``split`` of SOURCE; return Magenta's losses (Lr with pen loss on real points, raw KL).
+    """Evaluate a run's best weights on ``split`` of SOURCE; return Magenta's losses (Lr with pen loss on
+    real points, raw KL) and "weights_step", the training step of the weights evaluated.
 
     SOURCE is a sketchrnn ``.npz`` or a dataset folder (restricted to the run's classes when it
     holds them all). Offsets are divided by the run's own training scale factor.
@@ -617,5 +649,6 @@ def evaluate_run(rundir, source, split: str = "test") -> dict:
     steps = Steps(run.model, make_optimizer(run.model, run.hp), run.hp)
     metrics = evaluate_sequences(steps, sequences, run.scale, run.hp, seed=0)
     return {"split": split, "sketches": len(sequences), "dropped_too_long": data.dropped[split],
+            "weights_step": run.info["weights_step"],
             "classes": data.classes, **{k: round(v, 6) for k, v in metrics.items()},
             **({"note": SYNTHETIC_NOTE} if data.synthetic or run.info.get("synthetic") else {})}

@@ -114,6 +114,33 @@ def test_run_folder_holds_model_curves_and_pictures(tiny_run):
     assert not list(tiny_run.glob("*.part"))
 
 
+def test_best_validated_weights_are_kept_and_loaded(tmp_path, tiny_run, small_npz):
+    import shutil
+
+    from sketchrnn.train import load_run, validation_cost
+
+    hp = HParams().override(TINY)
+    losses = json.loads((tiny_run / "losses.json").read_text())["valid"]
+    costs = [validation_cost({"recon": r, "kl": k}, hp) for r, k in zip(losses["recon"], losses["kl"])]
+    best = json.loads((tiny_run / "run.json").read_text())["best"]
+    assert best["step"] == losses["step"][int(np.argmin(costs))]
+    assert best["valid_cost"] == pytest.approx(min(costs)) and best["valid_recon"] in losses["recon"]
+    with np.load(tiny_run / "best.npz") as saved:
+        assert int(saved["step"]) == best["step"] and not any(k.startswith("optimizer/") for k in saved.files)
+    # sampling and evaluation load best.npz, not the latest checkpoint
+    run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
+    with np.load(run / "checkpoint.npz") as ckpt:
+        weights = {k: ckpt[k] for k in ckpt.files if k.startswith("model/")}
+    weights["model/0"] = np.zeros_like(weights["model/0"])
+    np.savez(run / "best.npz", step=np.array(3), **weights)
+    loaded = load_run(run)
+    assert loaded.info["weights_step"] == 3 and not np.any(loaded.model.variables[0].numpy())
+    assert evaluate_run(run, small_npz)["weights_step"] == 3
+    (run / "best.npz").unlink()  # a run folder without best.npz falls back to its checkpoint
+    assert load_run(run).info["weights_step"] == 6
+
+
 def test_resume_continues_exactly_where_a_straight_run_would_be(tmp_path, small_npz, tiny_run):
     out = tmp_path / "split"
     train(small_npz, out, steps=3, batch_size=20, hparams=TINY + ",save_every=3", seed=1)
@@ -128,6 +155,8 @@ def test_resume_continues_exactly_where_a_straight_run_would_be(tmp_path, small_
     assert lb["train"]["step"] == list(range(6)) and lb["valid"]["step"] == [3, 6]
     np.testing.assert_allclose(la["train"]["recon"], lb["train"]["recon"], rtol=1e-4)
     np.testing.assert_allclose(la["valid"]["recon"], lb["valid"]["recon"], rtol=1e-4)
+    ba, bb = (json.loads((d / "run.json").read_text())["best"] for d in (tiny_run, out))
+    assert ba["step"] == bb["step"] and ba["valid_cost"] == pytest.approx(bb["valid_cost"], rel=1e-4)
 
 
 def test_sampler_is_seeded_and_completes_step_by_step(tiny_run, eye_splits):
