@@ -56,16 +56,17 @@ def run_train(args) -> int:
     dropped = sum(s["dropped"].values())
     if dropped:
         print(f"dropped {dropped} sketches longer than max_seq_len ({s['dropped']})")
+    best = s["best"]
     if s["interrupted"]:
         print(f"interrupted at step {s['step']}; checkpoint saved in {s['out']} (continue with --resume)")
-        return 130
-    valid, best = s["valid"], s["best"]
-    print(f"trained to step {s['step']} ({s['steps_per_s']:.2f} steps/s): valid Lr {valid['recon']:.4f}, "
-          f"KL {valid['kl']:.4f}; run in {s['out']}" + (" (SYNTHETIC data)" if s["synthetic"] else ""))
-    if best["step"] != s["step"]:
+    else:
+        valid = s["valid"]
+        print(f"trained to step {s['step']} ({s['steps_per_s']:.2f} steps/s): valid Lr {valid['recon']:.4f}, "
+              f"KL {valid['kl']:.4f}; run in {s['out']}" + (" (SYNTHETIC data)" if s["synthetic"] else ""))
+    if best and best["step"] != s["step"]:
         print(f"best validation at step {best['step']} (Lr {best['valid_recon']:.4f}, KL {best['valid_kl']:.4f}): "
               "generate, reconstruct, interpolate, complete and evaluate use those weights (best.npz)")
-    return 0
+    return 130 if s["interrupted"] else 0
 
 
 def run_generate(args) -> int:

@@ -141,6 +141,20 @@ def test_best_validated_weights_are_kept_and_loaded(tmp_path, tiny_run, small_np
     assert load_run(run).info["weights_step"] == 6
 
 
+def test_train_rnn_names_the_best_step_when_later_validations_are_no_better(tmp_path, small_npz, capsys):
+    # a zero learning rate leaves the weights as they are, so every validation costs the same and the
+    # first stays best (only a lower cost replaces it)
+    run = tmp_path / "frozen"
+    assert main(["train-rnn", str(small_npz), "--out", str(run), "--steps", "4", "--batch-size", "20",
+                 "--hparams", TINY + ",save_every=2,learning_rate=0,min_learning_rate=0"]) == 0
+    printed = capsys.readouterr().out
+    assert "trained to step 4" in printed and "best validation at step 2" in printed
+    assert json.loads((run / "run.json").read_text())["best"]["step"] == 2
+    with np.load(run / "best.npz") as best, np.load(run / "checkpoint.npz") as last:
+        assert int(best["step"]) == 2 and int(last["step"]) == 4
+        assert all(np.array_equal(best[k], last[k]) for k in best.files if k.startswith("model/"))
+
+
 def test_resume_continues_exactly_where_a_straight_run_would_be(tmp_path, small_npz, tiny_run):
     out = tmp_path / "split"
     train(small_npz, out, steps=3, batch_size=20, hparams=TINY + ",save_every=3", seed=1)
