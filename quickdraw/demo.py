@@ -55,7 +55,7 @@ def run_demo(out, *, real: bool = False, mirror=None, log=print) -> list[tuple[s
     log("4/4 classifying a test drawing and completing another")
     files = [("dataset/", f"the dataset folder qd built: {count} {what} per class"),
              ("cnn/", "the CNN training run (model.keras, metrics.json, confusion.png)"),
-             ("rnn/", "the Sketch-RNN training run (checkpoint.npz, losses.json, samples.png)")]
+             ("rnn/", "the Sketch-RNN training run (best.npz, checkpoint.npz, losses.json, samples.png)")]
     shutil.copyfile(cnn / "curves.png", out / "cnn_curves.png")
     accuracy = json.loads((cnn / "metrics.json").read_text())["accuracy"]
     files.append(("cnn_curves.png", f"CNN learning curves (loss and accuracy per epoch); test accuracy {accuracy:.1%}"))
