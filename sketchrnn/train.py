@@ -331,7 +331,7 @@ def load_run(rundir) -> Run:
     name = BEST_FILE if (Path(rundir) / BEST_FILE).is_file() else CHECKPOINT_FILE
     arrays = _read_checkpoint(rundir, name)
     _assign(model.variables, arrays, "model", rundir, name)
-    return Run(model, hp, {**info, "weights_step": int(arrays.get("step", info.get("step", 0)))}, Path(rundir))
+    return Run(model, hp, {**info, "weights_step": int(arrays["step"])}, Path(rundir))
 
 
 def _read_checkpoint(rundir, name: str = CHECKPOINT_FILE) -> dict:
