@@ -58,7 +58,7 @@ def _complete(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from quickdraw.demo import run_demo
+    from cli.demo import run_demo
     from quickdraw.errors import QuickDrawError
 
     if args.mirror and not args.real:

@@ -34,7 +34,7 @@ def run_evaluate(args) -> int:
     if kind == "cnn":
         from quickdraw.classifier import evaluate_run
     elif kind == "sketchrnn":
-        from sketchrnn.train import evaluate_run
+        from sketchrnn.evaluate import evaluate_run
     else:
         raise QuickDrawError(f"{args.rundir} holds a run of unknown kind {kind!r}")
     metrics = evaluate_run(args.rundir, args.data, split=args.split)

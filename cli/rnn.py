@@ -71,7 +71,7 @@ def run_train(args) -> int:
 
 def run_generate(args) -> int:
     """Sample sketches and write them."""
-    from sketchrnn.sample import generate
+    from sketchrnn.generate import generate
 
     print(generate(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed, out=args.out))
     return 0
@@ -79,7 +79,7 @@ def run_generate(args) -> int:
 
 def run_reconstruct(args) -> int:
     """Write inputs beside their reconstructions."""
-    from sketchrnn.sample import reconstruct
+    from sketchrnn.generate import reconstruct
 
     print(reconstruct(args.rundir, args.source, n=args.n, temperature=args.temperature, seed=args.seed,
                       out=args.out))
@@ -88,7 +88,7 @@ def run_reconstruct(args) -> int:
 
 def run_interpolate(args) -> int:
     """Write the interpolation strip."""
-    from sketchrnn.sample import interpolate
+    from sketchrnn.generate import interpolate
 
     print(interpolate(args.rundir, args.a, args.b, steps=args.steps, temperature=args.temperature,
                       seed=args.seed, out=args.out))

@@ -18,8 +18,7 @@ import os
 
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
-__version__ = "0.1.0"
-
+from .about import ATTRIBUTION, __version__
 from .categories import names as category_names, resolve as resolve_category
 from .download import download, drawings
 from .drawing import Drawing
@@ -27,9 +26,6 @@ from .errors import QuickDrawError
 from .export import export
 from .render import render
 from .simplify import simplify
-
-ATTRIBUTION = ('Data: Google Creative Lab, "The Quick, Draw! Dataset", CC BY 4.0, '
-               "https://github.com/googlecreativelab/quickdraw-dataset")
 
 # Functions whose module has another name load on first use; the rest are imported above.
 _LAZY = {"build": "subset", "open_dataset": "dataset_folder", "load": "pipeline"}

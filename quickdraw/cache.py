@@ -48,3 +48,24 @@ def ensure_folder(folder: str | os.PathLike) -> Path:
     if not os.access(folder, os.W_OK):
         raise QuickDrawError(f"folder {folder} is not writable")
     return folder
+
+
+def cached_copy(mirror, url: str, *, check=None, cache_dir: str | os.PathLike | None = None, bar=None,
+                cancel=None) -> Path:
+    """Return the cache's whole copy of ``url`` from ``mirror`` (``quickdraw.remote``), fetching it when missing.
+
+    ``check(path)`` vets a freshly fetched file by raising QuickDrawError; a file that fails it is
+    removed from the cache, so a bad answer is never served again.
+    """
+    path = path_for(url, mirror.base, cache_dir)
+    if path.exists():
+        return path
+    ensure_folder(path.parent)
+    mirror.fetch(url, path, bar, cancel)
+    if check is not None:
+        try:
+            check(path)
+        except QuickDrawError:
+            path.unlink(missing_ok=True)
+            raise
+    return path

@@ -84,10 +84,7 @@ def download(categories: Iterable[str], format: str = "simplified", count: int |
 def _one(mirror, name, fmt, count, folder, cache_dir, bar, cancel) -> Fetched:
     url = mirror.url(name, fmt)
     if folder is None or (count is not None and fmt == "sketchrnn"):
-        whole = cache.path_for(url, mirror.base, cache_dir)
-        if not whole.exists():
-            cache.ensure_folder(whole.parent)
-            mirror.fetch(url, whole, bar, cancel)
+        whole = cache.cached_copy(mirror, url, cache_dir=cache_dir, bar=bar, cancel=cancel)
         if folder is None:
             return Fetched(name, whole)
     dest = folder / remote.file_name(name, fmt)

@@ -12,7 +12,7 @@ import math
 import numba
 import numpy as np
 
-from .render import _SLOPES, FRAME as _FRAME
+from .raster_frame import FRAME as _FRAME, SLOPES as _SLOPES
 
 
 @numba.njit(cache=True, nogil=True)

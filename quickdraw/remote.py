@@ -63,12 +63,14 @@ def _url(base: str, category: str, fmt: str) -> str:
     return base + FORMATS[check_format(fmt)].bucket_dir + "/" + quote(file_name(category, fmt))
 
 
-def resolve_mirror(mirror: str | None = None) -> str:
+def resolve_mirror(mirror: str | None = None, *, env: str = "QD_MIRROR", default: str = DEFAULT_MIRROR,
+                   option: str = "--mirror") -> str:
     """Return the mirror's base URL, ending in ``/``: ``mirror``, else ``$QD_MIRROR``, else the bucket.
 
-    A plain folder becomes a ``file://`` URL; it must exist.
+    A plain folder becomes a ``file://`` URL; it must exist. ``env``, ``default`` and ``option``
+    name another bucket's variable, URL and command-line option (the pretrained models' bucket).
     """
-    value = str(mirror or os.environ.get("QD_MIRROR") or DEFAULT_MIRROR)
+    value = str(mirror or os.environ.get(env) or default)
     if re.match(r"https?://", value, re.I):
         return value.rstrip("/") + "/"
     if re.match(r"[a-z][a-z0-9+.-]*://", value, re.I) and not value.lower().startswith("file://"):
@@ -76,14 +78,17 @@ def resolve_mirror(mirror: str | None = None) -> str:
     folder = Path(url2pathname(urlsplit(value).path)) if value.lower().startswith("file://") else Path(value)
     folder = folder.expanduser()
     if not folder.is_dir():
-        raise QuickDrawError(f"mirror folder {folder} does not exist; point --mirror or QD_MIRROR "
+        raise QuickDrawError(f"mirror folder {folder} does not exist; point {option} or {env} "
                              "at a folder laid out like the bucket, or at an http(s) URL")
     return folder.resolve().as_uri().rstrip("/") + "/"
 
 
-def open_mirror(mirror: str | None = None) -> "HttpMirror | FolderMirror":
-    """Return a reader for the mirror named by ``mirror`` / ``$QD_MIRROR`` / the public bucket."""
-    base = resolve_mirror(mirror)
+def open_mirror(mirror: str | None = None, **bucket) -> "HttpMirror | FolderMirror":
+    """Return a reader for the mirror named by ``mirror`` / ``$QD_MIRROR`` / the public bucket.
+
+    ``bucket`` takes ``resolve_mirror``'s ``env``, ``default`` and ``option`` for another bucket.
+    """
+    base = resolve_mirror(mirror, **bucket)
     return FolderMirror(base) if base.startswith("file:") else HttpMirror(base)
 
 

@@ -35,12 +35,11 @@ import itertools
 import numpy as np
 
 from .errors import QuickDrawError
+from .raster_frame import FRAME, SLOPES as _SLOPES
 
-FRAME = 256.0
 LINE_DIAMETER = 16.0
 PADDING = 16.0
 _SUBROWS = 15  # cairo's samples down each pixel
-_SLOPES = 128  # band table: slope steps over [-1, 1]
 
 
 def render(drawings, size: int = 28) -> np.ndarray:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import ATTRIBUTION, __version__
+from .about import ATTRIBUTION, __version__
 from .categories import resolve_all
 from .dataset_folder import FORMAT_VERSION, MANIFEST, SPLITS, is_dataset, open_dataset  # noqa: F401
 from .errors import QuickDrawError

@@ -19,20 +19,19 @@ absolute strokes ``[[xs], [ys]]``.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Iterator
 
 import numpy as np
 
 from quickdraw.errors import QuickDrawError
-from quickdraw.strokes import START_TOKEN, from_stroke3, from_stroke5, pad_batch, to_stroke3
+from quickdraw.strokes import START_TOKEN, from_stroke5, pad_batch, to_stroke3
 
 from .config import HParams
 from .model import compiled, numpy_params
 
 END_ROW = np.array([0, 0, 0, 0, 1], dtype=np.float32)
+COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#8c564b", "#bcbd22"]
 
 
 @dataclass
@@ -66,7 +65,7 @@ class Sampler:
     @classmethod
     def load(cls, rundir) -> "Sampler":
         """Load the Sampler of a ``qd train-rnn`` run folder."""
-        from .train import load_run
+        from .runs import load_run
 
         run = load_run(rundir)
         return cls(run.model, run.hp, run.scale, run.info.get("classes", ()), run.info.get("synthetic", False))
@@ -245,135 +244,39 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float) -> np.ndarray:
     return (np.sin((1 - t) * omega) * a + np.sin(t * omega) * b) / np.sin(omega)
 
 
-# ----------------------------------------------------------------------------- pictures and files
+class Growth:
+    """Turns completer steps into absolute strokes per candidate, starting at ``origin``.
 
-def save_grid(sketches, path, *, cols: int, titles=None, label: str = "") -> Path:
-    """Write stroke-3 ``sketches`` (dataset units) as a PNG grid, ``cols`` per row, ``label`` on top."""
-    from quickdraw.drawing import Drawing
-    from quickdraw.plots import sketch_grid
-
-    drawings = [Drawing(from_stroke3(s)) for s in sketches]
-    titles = [""] * len(drawings) if titles is None else titles
-    return sketch_grid(drawings, out=path, titles=titles, ncols=cols, label=label or None)
-
-
-def to_drawing(s3, word: str = ""):
-    """Return a stroke-3 sketch as a ``Drawing`` in the simplified data's frame (top-left at 0, ints 0-255)."""
-    from quickdraw.drawing import Drawing
-
-    strokes = from_stroke3(s3)
-    if not strokes:
-        return Drawing([], word=word, recognized=False)
-    xy = np.concatenate(strokes, axis=1)
-    lo = xy.min(axis=1, keepdims=True)
-    size = max(float((xy.max(axis=1, keepdims=True) - lo).max()), 1e-9)
-    factor = min(1.0, 255.0 / size)
-    return Drawing([np.round((s - lo) * factor).astype(np.int64) for s in strokes], word=word, recognized=False)
-
-
-def save_ndjson(sketches, path, word: str = "") -> Path:
-    """Write stroke-3 ``sketches`` as simplified ndjson records (see ``to_drawing``)."""
-    from quickdraw.formats import ndjson
-
-    drawings = [to_drawing(s, word) for s in sketches]
-    return _atomic_write(Path(path), lambda f: ndjson.write(drawings, f))
-
-
-def _atomic_write(path: Path, write) -> Path:
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise QuickDrawError(f"cannot write {path}: {err.strerror or err}") from None
-    return path
-
-
-# ----------------------------------------------------------------------------- what the commands do
-
-def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="generated.png") -> str:
-    """Draw ``n`` sketches from random latent codes; write a PNG grid or ndjson ``out``; return a summary."""
-    check_temperature(temperature)
-    if n < 1:
-        raise QuickDrawError(f"--n must be at least 1, not {n}")
-    out = Path(out)
-    if out.suffix.lower() not in (".png", ".ndjson"):
-        raise QuickDrawError(f"{out}: --out must end in .png or .ndjson")
-    sampler = Sampler.load(rundir)
-    sketches = sampler.sample(n, temperature, seed)
-    if out.suffix.lower() == ".ndjson":
-        save_ndjson(sketches, out, word=sampler.classes[0] if len(sampler.classes) == 1 else "")
-    else:
-        save_grid(sketches, out, cols=min(n, 8), label=_label(sampler, rundir, f"{n} samples, temperature "
-                                                                            f"{temperature:g}, seed {seed}"))
-    note = " (model trained on SYNTHETIC doodles)" if sampler.synthetic else ""
-    return f"wrote {n} generated sketches to {out}{note}"
-
-
-def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int = 0, out="reconstruct.png") -> str:
-    """Encode the first ``n`` test sketches of SOURCE and decode them; write inputs over reconstructions."""
-    check_temperature(temperature)
-    from .data import load_source
-
-    if n < 1:
-        raise QuickDrawError(f"--n must be at least 1, not {n}")
-    sampler = Sampler.load(rundir)
-    data = load_source(source, None, sampler.hp.max_seq_len, splits=("test",))
-    inputs = data.splits["test"][:n]
-    if not inputs:
-        raise QuickDrawError(f"{source} has no test sketches of at most {sampler.hp.max_seq_len} points")
-    outputs = sampler.reconstruct(inputs, temperature, seed)
-    k = len(inputs)
-    save_grid([*inputs, *outputs], out, cols=k, titles=["input"] * k + ["reconstruction"] * k,
-              label=_label(sampler, rundir, f"reconstructions at temperature {temperature:g}, seed {seed}",
-                           data.synthetic))
-    return f"wrote {k} sketches and their reconstructions to {out}"
-
-
-def interpolate(rundir, a, b, steps: int = 8, temperature: float = 0.5, seed: int = 0,
-                out="interpolate.png") -> str:
-    """Decode ``steps`` latent codes on the great circle from sketch ``a`` to sketch ``b``; write a strip."""
-    check_temperature(temperature)
-    first, last = read_sketch(a), read_sketch(b)
-    sampler = Sampler.load(rundir)
-    path = sampler.interpolate(first, last, steps, temperature, seed)
-    titles = ["A"] + [f"{t:.2f}" for t in np.linspace(0, 1, steps)] + ["B"]
-    save_grid([first, *path, last], out, cols=steps + 2, titles=titles,
-              label=_label(sampler, rundir, f"spherical interpolation A -> B, temperature {temperature:g}"))
-    return f"wrote {steps} interpolated sketches between {a} and {b} to {out}"
-
-
-def read_sketch(spec) -> np.ndarray:
-    """Read one sketch as stroke-3 from ``PATH`` or ``PATH:N``.
-
-    PATH is a sketchrnn ``.npz`` or a dataset folder (N-th sketch of the test split) or a drawing
-    file that ``qd complete`` reads (.ndjson line N, stroke-3 .npy, strokes .json).
+    >>> g = Growth((10, 10), n=1)
+    >>> g.add([[5, 0, 1, 0, 0]]), g.add([[5, 0, 0, 1, 0]]), g.add([[0, 0, 0, 0, 1]])
+    ([(0, True)], [(0, False)], [])
+    >>> g.completions[0][0].tolist(), g.finished.tolist()
+    ([[15.0, 20.0], [10.0, 10.0]], [True])
     """
-    from .data import load_source
 
-    text = str(spec)
-    path, index = Path(text), 0
-    if not path.exists() and ":" in text:
-        head, _, tail = text.rpartition(":")
-        if not tail.isdigit():
-            raise QuickDrawError(f"{text}: the part after ':' must be a sketch number")
-        path, index = Path(head), int(tail)
-    if not path.exists():
-        raise QuickDrawError(f"{path}: no such file or dataset folder")
-    if path.is_dir() or path.suffix.lower() == ".npz":
-        sketches = load_source(path, None, max_seq_len=10 ** 9, splits=("test",)).splits["test"]
-        if index >= len(sketches):
-            raise QuickDrawError(f"{path} has {len(sketches)} test sketches; there is no number {index}")
-        return np.asarray(sketches[index], np.float32)
-    from .complete import read_partial
+    def __init__(self, origin, n: int):
+        self.n = n
+        self.pen = np.tile(np.asarray(origin, dtype=np.float64), (n, 1))
+        self.completions: list[list[np.ndarray]] = [[] for _ in range(n)]
+        self.finished = np.zeros(n, dtype=bool)
+        self._new_stroke = np.ones(n, dtype=bool)
 
-    return to_stroke3(read_partial(path, index=index), dtype=np.float32)
-
-
-def _label(sampler: Sampler, rundir, what: str, synthetic_input: bool = False) -> str:
-    label = f"Sketch-RNN {Path(rundir).name} ({', '.join(sampler.classes)}): {what}"
-    if sampler.synthetic or synthetic_input:
-        label += " - SYNTHETIC doodles, not Quick, Draw! data"
-    return label
+    def add(self, rows) -> list[tuple[int, bool]]:
+        """Apply one step of (n, 5) rows; return (candidate, started a new stroke) for each point added."""
+        added = []
+        for i, (dx, dy, _, p2, p3) in enumerate(np.asarray(rows, dtype=np.float64)[: self.n]):
+            if self.finished[i]:
+                continue
+            if p3 > 0.5:
+                self.finished[i] = True
+                continue
+            self.pen[i] += (dx, dy)
+            point = self.pen[i][:, None].copy()
+            strokes = self.completions[i]
+            if self._new_stroke[i]:
+                strokes.append(point)
+            else:
+                strokes[-1] = np.concatenate([strokes[-1], point], axis=1)
+            added.append((i, bool(self._new_stroke[i])))
+            self._new_stroke[i] = p2 > 0.5
+        return added

@@ -1,21 +1,14 @@
-"""Train, checkpoint, resume and evaluate Sketch-RNN runs (Magenta's schedules, any Keras backend).
+"""Train, checkpoint and resume Sketch-RNN runs (Magenta's schedules, any Keras backend).
 
-A run folder (RUNDIR) holds ``run.json`` (kind "sketchrnn", classes, scale factor, step, seed, best
-validation), ``hparams.json``, ``checkpoint.npz`` (latest weights, optimiser state and step, for
-``--resume``), ``best.npz`` (the weights of the lowest validation cost so far: what sampling and
-evaluation load, as Magenta keeps only its best-validated model), ``losses.json`` (train curves per
-step, validation every ``save_every`` steps), ``losses.png`` and ``samples.png``. Files are written
-atomically.
+The run folder's layout is in ``sketchrnn.runs``; ``Steps`` runs training and evaluation steps on the
+backend Keras uses.
 
 >>> summary = train("../shared/quickdraw/sketchrnn/eye.npz", "runs/eye", steps=2000)  # doctest: +SKIP
->>> evaluate_run("runs/eye", "../shared/quickdraw/sketchrnn/eye.npz")["recon"]  # doctest: +SKIP
 """
 from __future__ import annotations
 
-import json
 import os
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -24,18 +17,14 @@ from quickdraw.errors import QuickDrawError
 
 from .config import HParams
 from .data import TrainBatches, eval_batches, lengths_of, load_source, split_by_length
-from .sample import Sampler, save_grid
-
-RUN_FILE = "run.json"
-HPARAMS_FILE = "hparams.json"
-CHECKPOINT_FILE = "checkpoint.npz"
-BEST_FILE = "best.npz"
-LOSSES_FILE = "losses.json"
+from .plots import plot_losses, save_grid
+from .runs import (BEST_FILE, HPARAMS_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign, read_checkpoint,
+                   read_hparams, read_history, read_info, write_checkpoint, write_json)
+from .sample import Sampler
 TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
 VALID_KEYS = ("recon", "offset", "pen", "kl")
 JAX_LENGTH_STEP = 32  # jit compiles one program per shape: round padded lengths up to a multiple of this
 TF_GROUPS = 3  # TensorFlow takes dynamic shapes: each batch runs as up to this many groups of similar lengths
-SYNTHETIC_NOTE = "SYNTHETIC doodles (not Quick, Draw! data)"
 
 
 def learning_rate(step: int, hp: HParams) -> float:
@@ -279,106 +268,6 @@ def evaluate_sequences(steps: Steps, sequences, scale: float, hp: HParams, seed:
     return {k: v / max(count, 1) for k, v in totals.items()}
 
 
-# ----------------------------------------------------------------------------- run folders
-
-@dataclass
-class Run:
-    """A loaded run: the model with its weights, hyperparameters and ``run.json`` contents."""
-
-    model: object
-    hp: HParams
-    info: dict
-    path: Path
-
-    @property
-    def scale(self) -> float:
-        """The training set's scale factor (offsets are divided by it)."""
-        return float(self.info["scale_factor"])
-
-
-def read_info(rundir) -> dict:
-    """Return ``run.json`` of a Sketch-RNN run, or raise QuickDrawError saying what RUNDIR is instead."""
-    path = Path(rundir) / RUN_FILE
-    if not path.is_file():
-        raise QuickDrawError(f"{rundir} is not a training run (no {RUN_FILE}); train one with `qd train-rnn`")
-    try:
-        info = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{path} is unreadable ({err})") from None
-    if info.get("kind") != "sketchrnn":
-        raise QuickDrawError(f"{rundir} holds a run of kind {info.get('kind')!r}, not a Sketch-RNN; "
-                             "use a RUNDIR made by `qd train-rnn`")
-    return info
-
-
-def read_hparams(rundir) -> HParams:
-    """Return the hyperparameters saved in RUNDIR/hparams.json."""
-    path = Path(rundir) / HPARAMS_FILE
-    try:
-        return HParams.from_dict(json.loads(path.read_text("utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{path} is unreadable ({err})") from None
-
-
-def load_run(rundir) -> Run:
-    """Load a trained run for sampling or evaluation: its best-validated weights (``best.npz``),
-    or the latest checkpoint's in a run folder without them. ``info["weights_step"]`` says which step."""
-    from .model import build_model
-
-    info = read_info(rundir)
-    hp = read_hparams(rundir)
-    model = build_model(hp)
-    name = BEST_FILE if (Path(rundir) / BEST_FILE).is_file() else CHECKPOINT_FILE
-    arrays = _read_checkpoint(rundir, name)
-    _assign(model.variables, arrays, "model", rundir, name)
-    return Run(model, hp, {**info, "weights_step": int(arrays["step"])}, Path(rundir))
-
-
-def _read_checkpoint(rundir, name: str = CHECKPOINT_FILE) -> dict:
-    path = Path(rundir) / name
-    if not path.is_file():
-        raise QuickDrawError(f"{rundir} has no {CHECKPOINT_FILE} yet; train it with `qd train-rnn`")
-    try:
-        with np.load(path, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
-    except (OSError, ValueError) as err:
-        raise QuickDrawError(f"{path} is unreadable ({err}); train again or restore it") from None
-
-
-def _assign(variables, arrays: dict, prefix: str, rundir, name: str = CHECKPOINT_FILE) -> None:
-    values = [arrays.get(f"{prefix}/{i}") for i in range(len(variables))]
-    if f"{prefix}/{len(variables)}" in arrays or any(
-            v is None or tuple(v.shape) != tuple(var.shape) for v, var in zip(values, variables)):
-        raise QuickDrawError(f"{rundir}/{name} does not fit the model of {HPARAMS_FILE}; "
-                             "the run folder is inconsistent")
-    for var, value in zip(variables, values):
-        var.assign(value)
-
-
-def _write_checkpoint(rundir: Path, model, optimizer, step: int, name: str = CHECKPOINT_FILE) -> None:
-    """Write the model's weights and the step (and the optimiser's state unless ``optimizer`` is None)."""
-    arrays = {f"model/{i}": np.asarray(v) for i, v in enumerate(model.variables)}
-    if optimizer is not None:
-        arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
-    arrays["step"] = np.array(step)
-    _atomic(rundir / name, lambda f: np.savez(f, **arrays), binary=True)
-
-
-def _atomic(path: Path, write, binary: bool = False) -> None:
-    tmp = path.with_name(path.name + ".part")
-    try:
-        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
-            write(f)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise QuickDrawError(f"cannot write {path}: {err.strerror or err}") from None
-
-
-def _write_json(path: Path, data) -> None:
-    _atomic(path, lambda f: f.write(json.dumps(data, indent=1) + "\n"))
-
-
 # ----------------------------------------------------------------------------- training
 
 def _resolve_hparams(out: Path, resume: bool, mode, batch_size, hparams: str, seed):
@@ -445,11 +334,11 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
                "valid": {"step": [], **{k: [] for k in VALID_KEYS}}}
     step = 0
     if resume:
-        arrays = _read_checkpoint(out)
-        _assign(model.variables, arrays, "model", out)
-        _assign(optimizer.variables, arrays, "optimizer", out)
+        arrays = read_checkpoint(out)
+        assign(model.variables, arrays, "model", out)
+        assign(optimizer.variables, arrays, "optimizer", out)
         step = int(arrays["step"])
-        history = _trim_history(_read_history(out, history), step)
+        history = _trim_history(read_history(out, history), step)
     info = {"kind": "sketchrnn", "mode": hp.mode, "classes": data.classes, "scale_factor": scale,
             "source": str(source), "synthetic": data.synthetic, "seed": seed, "step": step,
             "train_count": len(data.splits["train"]), "dropped": data.dropped, "backend": keras.backend.backend()}
@@ -458,8 +347,8 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
         info["best"] = best
     if data.synthetic:
         info["note"] = SYNTHETIC_NOTE
-    _write_json(out / HPARAMS_FILE, hp.to_dict())
-    _write_json(out / RUN_FILE, info)
+    write_json(out / HPARAMS_FILE, hp.to_dict())
+    write_json(out / RUN_FILE, info)
 
     runner = Steps(model, optimizer, hp)
     sampler = Sampler(model, hp, scale, data.classes, data.synthetic)
@@ -477,12 +366,12 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
             history["valid"][k].append(last_valid[k])
         cost = validation_cost(last_valid, hp)
         if "best" not in info or cost < info["best"]["valid_cost"]:
-            _write_checkpoint(out, model, None, step, BEST_FILE)
+            write_checkpoint(out, model, None, step, BEST_FILE)
             info["best"] = {"step": step, "valid_cost": cost, "valid_recon": last_valid["recon"],
                             "valid_kl": last_valid["kl"]}
-        _write_checkpoint(out, model, optimizer, step)
-        _write_json(out / LOSSES_FILE, history)
-        _write_json(out / RUN_FILE, {**info, "step": step})
+        write_checkpoint(out, model, optimizer, step)
+        write_json(out / LOSSES_FILE, history)
+        write_json(out / RUN_FILE, {**info, "step": step})
         plot_losses(history, out / "losses.png", _title(info, out), info["best"]["step"])
         save_grid(sampler.sample(16, temperature=0.5, seed=seed), out / "samples.png", cols=8,
                   label=_title(info, out) + f" - step {step}, temperature 0.5")
@@ -578,13 +467,6 @@ def _progress_bar(step: int, steps: int, enabled: bool):
                 disable=not (enabled and sys.stderr.isatty()))
 
 
-def _read_history(out: Path, empty: dict) -> dict:
-    try:
-        return json.loads((out / LOSSES_FILE).read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
-        return empty
-
-
 def _trim_history(history: dict, step: int) -> dict:
     """Drop entries logged after the checkpoint's ``step`` (the run continues from there)."""
     trimmed = {}
@@ -595,60 +477,3 @@ def _trim_history(history: dict, step: int) -> dict:
     return trimmed
 
 
-def plot_losses(history: dict, path: Path, title: str, best_step=None) -> None:
-    """Write the train and validation reconstruction (Lr) and KL curves over steps to ``path`` (PNG),
-    with the validation point of ``best_step`` (the weights kept in ``best.npz``) ringed."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(10, 4))
-    FigureCanvasAgg(fig)
-    axes = fig.subplots(1, 2)
-    train, valid = history["train"], history["valid"]
-    for ax, key, label in ((axes[0], "recon", "reconstruction loss Lr"), (axes[1], "kl", "KL (raw)")):
-        if train["step"]:
-            ax.plot(train["step"], train[key], color="#9ecae1", lw=0.6, label="train (per step)")
-            if len(train["step"]) >= 20:
-                k = np.ones(20) / 20
-                ax.plot(train["step"][19:], np.convolve(train[key], k, mode="valid"), color="#2171b5",
-                        lw=1.2, label="train (mean of 20)")
-        if valid["step"]:
-            ax.plot(valid["step"], valid[key], "o-", color="#d94801", ms=3, label="validation")
-            if best_step in valid["step"]:
-                at = valid["step"].index(best_step)
-                ax.plot([best_step], [valid[key][at]], "o", mfc="none", mec="black", ms=9,
-                        label=f"best (step {best_step})")
-        if key == "recon":
-            ax.axhline(0.0, color="grey", lw=0.6)
-        ax.set_xlabel("step")
-        ax.set_title(label)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
-    _atomic(path, lambda f: fig.savefig(f, format="png", dpi=90), binary=True)
-
-
-# ----------------------------------------------------------------------------- evaluation
-
-def evaluate_run(rundir, source, split: str = "test") -> dict:
-    """Evaluate a run's best weights on ``split`` of SOURCE; return Magenta's losses (Lr with pen loss on
-    real points, raw KL) and "weights_step", the training step of the weights evaluated.
-
-    SOURCE is a sketchrnn ``.npz`` or a dataset folder (restricted to the run's classes when it
-    holds them all). Offsets are divided by the run's own training scale factor.
-    """
-    run = load_run(rundir)
-    try:  # the run's own classes where SOURCE holds them all, else everything in SOURCE
-        data = load_source(source, run.info["classes"], run.hp.max_seq_len, splits=(split,))
-    except QuickDrawError:
-        data = load_source(source, None, run.hp.max_seq_len, splits=(split,))
-    sequences = data.splits[split]
-    if not sequences:
-        raise QuickDrawError(f"{source} has no sketches of at most {run.hp.max_seq_len} points in split {split!r}")
-    steps = Steps(run.model, make_optimizer(run.model, run.hp), run.hp)
-    metrics = evaluate_sequences(steps, sequences, run.scale, run.hp, seed=0)
-    return {"split": split, "sketches": len(sequences), "dropped_too_long": data.dropped[split],
-            "weights_step": run.info["weights_step"],
-            "classes": data.classes, **{k: round(v, 6) for k, v in metrics.items()},
-            **({"note": SYNTHETIC_NOTE} if data.synthetic or run.info.get("synthetic") else {})}

@@ -1,4 +1,4 @@
-"""The drawing canvas, driven by real matplotlib mouse and key events on an Agg figure."""
+"""The drawing window and its completion panels, driven by real matplotlib mouse and key events on an Agg figure."""
 import matplotlib.image
 import numpy as np
 import pytest
@@ -7,7 +7,8 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from quickdraw.errors import QuickDrawError
-from sketchrnn.canvas import DrawingCanvas
+from quickdraw.window import DrawingWindow
+from sketchrnn.canvas import CompletionPanels
 
 
 def echo_completer(strokes, n, temperature, seed):
@@ -35,10 +36,12 @@ def expected_echo(stroke, n, temperature, seed):
     return [[stroke + shifts[i][:, None] * (c + 1) for c in range(1 + i % 2)] for i in range(n)]
 
 
-def make_canvas(**kwargs):
+def make_canvas(completer=None, on_change=None, save_path="drawing.png", **settings):
+    """A DrawingWindow on a small Agg figure, with CompletionPanels of ``completer`` when given."""
     fig = Figure(figsize=(12, 6), dpi=40)  # small: every event redraws an Agg figure
     FigureCanvasAgg(fig)
-    return DrawingCanvas(fig, **kwargs)
+    plugin = CompletionPanels(completer, **settings) if completer else None
+    return DrawingWindow(fig, plugin=plugin, on_change=on_change, out=save_path)
 
 
 def mouse(canvas, name, x, y, button=1):
@@ -80,40 +83,40 @@ def test_stroke_is_recorded_in_frame_units_and_reported():
 def test_completions_grow_step_by_step_from_the_last_point():
     canvas = make_canvas(completer=echo_completer, n=4, temperature=0.5, seed=3)
     drag(canvas, LINE)
-    assert canvas.completing
-    assert canvas.advance(max_steps=2) == 2
-    assert canvas.completing and sum(len(c) for c in canvas.completions) == 4
-    canvas.advance()
-    assert not canvas.completing
+    assert canvas.plugin.completing
+    assert canvas.plugin.advance(max_steps=2) == 2
+    assert canvas.plugin.completing and sum(len(c) for c in canvas.plugin.completions) == 4
+    canvas.plugin.advance()
+    assert not canvas.plugin.completing
     expected = expected_echo(canvas.strokes[-1], 4, 0.5, 3)
-    for got, want in zip(canvas.completions, expected):
+    for got, want in zip(canvas.plugin.completions, expected):
         assert len(got) == len(want)
         for g, w in zip(got, want):
             assert np.allclose(g, w)
-    colours = {line.get_color() for ax in canvas._panels for line in ax.lines} - {"black"}
+    colours = {line.get_color() for ax in canvas.plugin._panels for line in ax.lines} - {"black"}
     assert len(colours) == 4
-    assert all(sum(1 for line in ax.lines if line.get_color() == "black") == 1 for ax in canvas._panels)
+    assert all(sum(1 for line in ax.lines if line.get_color() == "black") == 1 for ax in canvas.plugin._panels)
 
 
 def test_resample_temperature_and_candidate_keys():
     canvas = make_canvas(completer=echo_completer, n=4, temperature=0.4, seed=0)
     drag(canvas, LINE)
-    canvas.advance()
-    first = [s.copy() for s in canvas.completions[0]]
+    canvas.plugin.advance()
+    first = [s.copy() for s in canvas.plugin.completions[0]]
     key(canvas, "r")
-    assert canvas.seed == 1 and canvas.completing
-    canvas.advance()
-    assert not np.allclose(first[0], canvas.completions[0][0])
+    assert canvas.plugin.seed == 1 and canvas.plugin.completing
+    canvas.plugin.advance()
+    assert not np.allclose(first[0], canvas.plugin.completions[0][0])
     key(canvas, "up")
-    assert canvas.temperature == pytest.approx(0.5)
+    assert canvas.plugin.temperature == pytest.approx(0.5)
     for _ in range(20):
         key(canvas, "down")
-    assert canvas.temperature == pytest.approx(0.1)
+    assert canvas.plugin.temperature == pytest.approx(0.1)
     key(canvas, "7")
-    assert canvas.n == 7 and len(canvas._panels) == 7
-    canvas.advance()
-    assert len(canvas.completions) == 7 and all(canvas.completions)
-    assert "7 candidates" in canvas._info.get_text()
+    assert canvas.plugin.n == 7 and len(canvas.plugin._panels) == 7
+    canvas.plugin.advance()
+    assert len(canvas.plugin.completions) == 7 and all(canvas.plugin.completions)
+    assert "7 candidates" in canvas.info.get_text()
 
 
 def test_undo_and_clear():
@@ -121,18 +124,18 @@ def test_undo_and_clear():
     canvas = make_canvas(completer=echo_completer, on_change=seen.append)
     drag(canvas, LINE)
     drag(canvas, VEE)
-    canvas.advance()
+    canvas.plugin.advance()
     origin = canvas.strokes[-1][:, -1]
     key(canvas, "u")
     assert len(canvas.strokes) == 1 and len(seen[-1]) == 1
-    canvas.advance()
-    expected = expected_echo(canvas.strokes[0], canvas.n, canvas.temperature, canvas.seed)
-    assert np.allclose(canvas.completions[0][0], expected[0][0])
-    assert not np.allclose(canvas.completions[0][0][:, 0], origin)
+    canvas.plugin.advance()
+    expected = expected_echo(canvas.strokes[0], canvas.plugin.n, canvas.plugin.temperature, canvas.plugin.seed)
+    assert np.allclose(canvas.plugin.completions[0][0], expected[0][0])
+    assert not np.allclose(canvas.plugin.completions[0][0][:, 0], origin)
     key(canvas, "c")
     assert canvas.strokes == [] and seen[-1] == []
-    assert not canvas.completing and all(c == [] for c in canvas.completions)
-    assert len(canvas.pad.lines) == 0
+    assert not canvas.plugin.completing and all(c == [] for c in canvas.plugin.completions)
+    assert not [line for line in canvas.pad.lines if line.get_gid() == "ink"]
     key(canvas, "u")  # undo on an empty pad is harmless
     assert canvas.strokes == []
 
@@ -148,19 +151,19 @@ def test_drawing_again_cancels_growing_completions():
 
     canvas = make_canvas(completer=completer)
     drag(canvas, LINE)
-    canvas.advance(max_steps=1)
+    canvas.plugin.advance(max_steps=1)
     mouse(canvas, "button_press_event", 30, 30)
-    assert closed == [1] and not canvas.completing
+    assert closed == [1] and not canvas.plugin.completing
     mouse(canvas, "motion_notify_event", 60, 30)
     mouse(canvas, "button_release_event", 60, 30)
-    canvas.advance()
+    canvas.plugin.advance()
     assert len(canvas.strokes) == 2 and closed == [1, 2]
 
 
 def test_single_click_outside_press_and_empty_resample_show_a_message():
     canvas = make_canvas(completer=echo_completer)
     key(canvas, "r")
-    assert "draw something first" in canvas.status and canvas.seed == 0
+    assert "draw something first" in canvas.status and canvas.plugin.seed == 0
     drag(canvas, [(100, 100), (100, 100)])
     assert canvas.strokes == [] and "single click" in canvas.status
     mouse(canvas, "button_press_event", 400, 100)  # right of the pad, over the candidate panels
@@ -182,21 +185,21 @@ def test_completer_errors_appear_in_the_status_line():
 
     canvas = make_canvas(completer=refuses)
     drag(canvas, LINE)
-    assert canvas.status == "the drawing is too long for this model" and not canvas.completing
+    assert canvas.status == "the drawing is too long for this model" and not canvas.plugin.completing
 
 
 def test_save_writes_a_png_with_ink_and_colour(tmp_path):
     out = tmp_path / "canvas.png"
     canvas = make_canvas(completer=echo_completer, save_path=out)
     drag(canvas, VEE)
-    canvas.advance()
+    canvas.plugin.advance()
     key(canvas, "s")
     assert "saved" in canvas.status
     image = matplotlib.image.imread(out)[..., :3]
     dark = (image.max(axis=2) < 0.2).sum()
     coloured = (image.max(axis=2) - image.min(axis=2) > 0.4).sum()
     assert dark > 200 and coloured > 200
-    assert [p.name for p in tmp_path.iterdir()] == ["canvas.png"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["canvas.ndjson", "canvas.png"]
 
 
 def test_quit_closes_the_figure():
@@ -204,10 +207,10 @@ def test_quit_closes_the_figure():
 
     plt.switch_backend("agg")
     fig = plt.figure()
-    canvas = DrawingCanvas(fig, completer=echo_completer)
+    canvas = DrawingWindow(fig, plugin=CompletionPanels(echo_completer))
     drag(canvas, LINE)
     key(canvas, "q")
-    assert not plt.fignum_exists(fig.number) and not canvas.completing
+    assert not plt.fignum_exists(fig.number) and not canvas.plugin.completing
 
 
 def test_classify_style_use_without_completer_shows_text():
@@ -216,7 +219,7 @@ def test_classify_style_use_without_completer_shows_text():
     drag(canvas, LINE)
     assert canvas.status == "1 strokes: cat 90%"
     key(canvas, "r")  # completion keys do nothing without a completer
-    assert canvas.seed == 0 and canvas._panels == []
+    assert not hasattr(canvas.plugin, "seed") and len(canvas.fig.axes) == 1
 
 
 def test_closing_the_window_stops_growing_completions():
@@ -224,6 +227,6 @@ def test_closing_the_window_stops_growing_completions():
 
     canvas = make_canvas(completer=echo_completer)
     drag(canvas, LINE)
-    assert canvas.completing
+    assert canvas.plugin.completing
     canvas.fig.canvas.callbacks.process("close_event", CloseEvent("close_event", canvas.fig.canvas))
-    assert not canvas.completing
+    assert not canvas.plugin.completing

@@ -19,7 +19,9 @@ from cli.main import main
 from quickdraw.errors import QuickDrawError
 
 keras = pytest.importorskip("keras")
-from quickdraw import classifier, cnn_model  # noqa: E402
+from quickdraw import classifier  # noqa: E402
+from quickdraw.classifier import model as cnn_model  # noqa: E402
+from quickdraw.formats import read_drawing  # noqa: E402
 from quickdraw.subset import build  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -328,14 +330,14 @@ def test_classify_renders_drawings_as_the_training_bitmaps_were(cnn_run, mirror)
     model = classifier.Classifier(run)
     official = np.load(mirror / "full" / "numpy_bitmap" / "cat.npy", mmap_mode="r")
     for index in (0, 7):  # row i of cat.npy is line i of the official simplified file
-        strokes = classifier.read_drawing(mirror / "full" / "simplified" / "cat.ndjson", index)
+        strokes = read_drawing(mirror / "full" / "simplified" / "cat.ndjson", index).strokes
         mine = model.render(strokes).astype(int)
         assert mine.shape == (28, 28) and np.abs(mine - official[index].reshape(28, 28)).mean() < 3
         from_strokes = dict(model.top(strokes))
         from_bitmap = dict(model.top_bitmap(official[index].reshape(28, 28)))
         assert all(abs(from_strokes[c] - from_bitmap[c]) < 0.1 for c in CLASSES)
         # The raw version of the same drawing (screen units, with times) is simplified first, as qd build does.
-        raw = classifier.read_drawing(mirror / "full" / "raw" / "cat.ndjson", index)
+        raw = read_drawing(mirror / "full" / "raw" / "cat.ndjson", index).strokes
         assert raw[0].shape[0] == 3 and np.abs(model.render(raw).astype(int) - mine).mean() < 1
 
 
@@ -349,18 +351,21 @@ def test_classify_a_strokes_json_file(cnn_run, tmp_path):
     assert name in CLASSES and 0 < share <= 1
 
 
-@pytest.mark.parametrize("content, args, message", [
-    ('{"word": "cat", "drawing": []}\n', [], "the drawing has no points"),
-    ('[[[], []]]', [], "the drawing has no points"),
-    ('{"word": "cat", "drawing": [[[1, 2], [3, 4]]]}\n', ["--index", "5"], "holds 1 drawing(s); --index 5 is past the end"),
-    ('[[1, 2, 3]]', [], "strokes must be lists [[xs...], [ys...]]"),
-    ('{"word": "cat"}\n', [], 'drawing 0 has no "drawing" strokes'),
-    ('not json', [], "is neither ndjson drawings nor strokes JSON"),
-    ('[[[1], [2]]]', ["--top", "0"], "--top must be at least 1, not 0"),
+@pytest.mark.parametrize("name, content, args, message", [
+    ("drawing.ndjson", '{"word": "cat", "drawing": []}\n', [], "the drawing has no points"),
+    ("drawing.json", '[[[], []]]', [], "the drawing has no points"),
+    ("drawing.ndjson", '{"word": "cat", "drawing": [[[1, 2], [3, 4]]]}\n', ["--index", "5"],
+     "holds 1 drawing(s); --index 5 is past the end"),
+    ("drawing.json", '[[1, 2, 3]]', [], "each stroke must be [[x...], [y...]]"),
+    ("drawing.ndjson", '[[1, 2, 3]]', [], "not a Quick, Draw! file"),
+    ("drawing.ndjson", '{"word": "cat"}\n', [], 'line 1: not a drawing record (no "drawing" list)'),
+    ("drawing.ndjson", 'not json', [], "not a Quick, Draw! file"),
+    ("drawing.json", 'not json', [], "is not strokes JSON"),
+    ("drawing.json", '[[[1], [2]]]', ["--top", "0"], "--top must be at least 1, not 0"),
 ])
-def test_classify_bad_drawings_are_one_line_errors(cnn_run, tmp_path, content, args, message):
+def test_classify_bad_drawings_are_one_line_errors(cnn_run, tmp_path, name, content, args, message):
     run, _ = cnn_run
-    path = tmp_path / "drawing.ndjson"
+    path = tmp_path / name
     path.write_text(content)
     status, out, err = _qd("classify", run, path, *args)
     assert status == 1 and out == "" and message in err and err.count("\n") == 1

@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from cli.main import main
-from sketchrnn.train import evaluate_run, train
+from sketchrnn.evaluate import evaluate_run
+from sketchrnn.train import train
 from tests.test_sketchrnn_train import REPO, TINY, _write_npz, eye_splits, small_npz  # noqa: F401  (fixtures)
 
 
@@ -82,7 +83,8 @@ def test_training_and_sampling_run_on_the_jax_backend(tmp_path, small_npz):
             "        if name.split('.')[0] == 'tensorflow':\n"
             "            raise ImportError('TensorFlow is blocked in this test')\n"
             "sys.meta_path.insert(0, NoTensorFlow())\n"
-            f"from sketchrnn.train import train, evaluate_run\n"
+            f"from sketchrnn.train import train\n"
+            f"from sketchrnn.evaluate import evaluate_run\n"
             f"from sketchrnn.sample import Sampler\n"
             f"s = train({str(small_npz)!r}, {str(tmp_path / 'run')!r}, steps=3, batch_size=20, "
             f"hparams={TINY + ',save_every=3'!r})\n"

@@ -7,7 +7,8 @@ import pytest
 
 from cli.main import main
 from quickdraw.formats.sketchrnn import load_splits
-from sketchrnn.train import evaluate_run, kl_weight, learning_rate, train
+from sketchrnn.evaluate import evaluate_run
+from sketchrnn.train import kl_weight, learning_rate, train
 from sketchrnn.config import HParams
 
 TINY = "enc_rnn_size=16,dec_rnn_size=32,z_size=8,num_mixture=3"
@@ -117,7 +118,8 @@ def test_run_folder_holds_model_curves_and_pictures(tiny_run):
 def test_best_validated_weights_are_kept_and_loaded(tmp_path, tiny_run, small_npz):
     import shutil
 
-    from sketchrnn.train import load_run, validation_cost
+    from sketchrnn.runs import load_run
+    from sketchrnn.train import validation_cost
 
     hp = HParams().override(TINY)
     losses = json.loads((tiny_run / "losses.json").read_text())["valid"]

@@ -3,7 +3,8 @@
 ``FORMATS`` maps each format's name to its ``Format``: where it lives in the bucket, its file
 suffix, and ``read(stream, word=None)`` -> iterator of ``DrawingTable`` chunks and
 ``write(tables_or_drawings, stream)``. ``detect`` sniffs a file's content; ``read_path`` and
-``write_path`` work on files.
+``write_path`` work on files. ``read_drawing`` reads one drawing from any of them, or from the two
+one-drawing files qd also takes: strokes JSON (``.json``) and a stroke-3 sketch (``.npy`` of (n, 3)).
 
 >>> FORMATS["binary"].bucket_dir, FORMATS["binary"].suffix
 ('full/binary', '.bin')
@@ -19,10 +20,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
+import numpy as np
+
 from ..drawing import Drawing
 from ..errors import QuickDrawError
 from ..table import DrawingTable, iter_drawings
-from . import binary, bitmap, ndjson, sketchrnn
+from . import binary, bitmap, ndjson, sketchrnn, strokes_json
 
 
 @dataclass(frozen=True)
@@ -151,6 +154,54 @@ def read_path(path) -> Iterator[Drawing]:
     return iter_drawings(read_path_tables(path))
 
 
+def read_drawing(path, index: int = 0) -> Drawing:
+    """Return drawing ``index`` of the file at ``path``: any official format, strokes JSON or stroke-3 ``.npy``.
+
+    The one place qd reads a single drawing from a file (``qd classify``, ``qd complete``, sketch
+    arguments). A bitmap row comes back with ``bitmap`` set and no strokes. Raises
+    QuickDrawError naming the file for a missing, unreadable or too short file.
+    """
+    path = Path(path)
+    if index < 0:
+        raise QuickDrawError(f"--index must be 0 or more, not {index}")
+    suffix = path.suffix.lower()
+    if not path.is_file():
+        raise QuickDrawError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
+    if suffix not in _BY_SUFFIX and suffix != strokes_json.SUFFIX:
+        raise QuickDrawError(f"{path}: unknown drawing file type {suffix or '(no suffix)'!r}; qd reads "
+                             f"{', '.join(_BY_SUFFIX)} and strokes {strokes_json.SUFFIX}")
+    if suffix == strokes_json.SUFFIX or (suffix == ".npy" and _is_stroke3(path)):
+        if index:
+            raise QuickDrawError(f"{path} holds one drawing; --index must be 0")
+        if suffix == ".npy":
+            from ..strokes import from_stroke3
+
+            return Drawing([s.astype(np.float64) for s in from_stroke3(sketchrnn.read_stroke3_npy(path))],
+                           word=path.stem)
+        try:
+            with open(path, "rb") as f:
+                return Drawing(strokes_json.read(f), word="")
+        except QuickDrawError as err:
+            raise QuickDrawError(f"{path} is {err}") from None
+    count = 0
+    for count, drawing in enumerate(read_path(path), start=1):
+        if count - 1 == index:
+            return drawing
+    raise QuickDrawError(f"{path} holds {count} drawing(s); --index {index} is past the end")
+
+
+def _is_stroke3(path: Path) -> bool:
+    """Whether a ``.npy`` file's header declares a 2-D array of 3 columns (a stroke-3 sketch)."""
+    try:
+        with open(path, "rb") as f:
+            version = np.lib.format.read_magic(f)
+            shape = (np.lib.format.read_array_header_1_0 if version == (1, 0)
+                     else np.lib.format.read_array_header_2_0)(f)[0]
+    except (OSError, ValueError):
+        return False
+    return len(shape) == 2 and shape[1] == 3
+
+
 def write_path(path, tables_or_drawings) -> Path:
     """Write drawings to ``path`` in the format its suffix names; return the path.
 
@@ -175,5 +226,5 @@ def write_path(path, tables_or_drawings) -> Path:
     return path
 
 
-__all__ = ["FORMATS", "Format", "detect", "format_of", "read_path", "read_path_tables",
+__all__ = ["FORMATS", "Format", "detect", "format_of", "read_drawing", "read_path", "read_path_tables",
            "write_path", "DrawingTable"]

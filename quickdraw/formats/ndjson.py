@@ -221,6 +221,8 @@ def _texts(a: np.ndarray, width: int) -> np.ndarray:
 def _official_layout(a: np.ndarray, body: bytes, mark: np.ndarray, cls: np.ndarray,
                      nl: np.ndarray, starts: np.ndarray, ends: np.ndarray):
     """Mark the lines whose metadata follows the official layout; also return their quotes."""
+    if len(mark) < len(META) + N_META or len(a) <= 60:  # too short to hold one official line
+        return np.zeros(len(nl), bool), np.zeros((len(nl), len(_QUOTES)), np.int64)
     first = np.zeros(len(nl), dtype=np.int64)  # each line's first mark
     first[1:] = nl[:-1] + 1
     head = np.minimum(first, len(mark) - len(META))

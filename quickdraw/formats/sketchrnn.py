@@ -213,3 +213,16 @@ def write_head(source: BinaryIO, n: int, stream: BinaryIO) -> dict[str, int]:
     splits = {split: sketches[:n] for split, sketches in load_splits(source).items()}
     _save(splits, stream)
     return {split: len(s) for split, s in splits.items()}
+
+
+def read_stroke3_npy(path) -> np.ndarray:
+    """Read one stroke-3 sketch (n, 3) from a ``.npy`` file (no pickles); raise QuickDrawError otherwise."""
+    try:
+        s3 = np.load(path, allow_pickle=False)
+    except (ValueError, OSError, EOFError) as err:
+        raise QuickDrawError(f"{path} is not a readable .npy array ({err})") from None
+    if s3.ndim != 2 or s3.shape[1] != 3 or not np.issubdtype(s3.dtype, np.number):
+        raise QuickDrawError(f"{path} holds an array of shape {s3.shape}; a stroke-3 drawing is (n, 3) numbers")
+    if not np.isfinite(s3).all():
+        raise QuickDrawError(f"{path}: the sketch has coordinates that are not finite numbers")
+    return s3

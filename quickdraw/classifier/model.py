@@ -16,7 +16,7 @@ import math
 import keras
 from keras import layers, ops
 
-from .errors import QuickDrawError
+from ..errors import QuickDrawError
 
 KINDS = ("cnn", "mlp")
 MIN_SIZE = 8  # three 2x2 poolings leave at least one pixel

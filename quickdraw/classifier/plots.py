@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import QuickDrawError
+from ..errors import QuickDrawError
 
 ANNOTATE_UP_TO = 25  # classes; beyond this the cells are too small for numbers
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import QuickDrawError
-from .strokes import from_stroke3
+from quickdraw.errors import QuickDrawError
+from quickdraw.strokes import from_stroke3
 
 SYNTHETIC_CLASSES = ("circle", "triangle", "star", "house", "fish", "sun")
 REAL_CLASSES = ("eye", "mouth", "monkey")
@@ -35,7 +35,7 @@ def run_demo(out, *, real: bool = False, mirror=None, log=print) -> list[tuple[s
 
     Returns (file name, what it is) for each file written; ``log`` receives one line per stage.
     """
-    from .subset import build
+    from quickdraw.subset import build
 
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / "README.txt").is_file():
@@ -72,7 +72,7 @@ def run_demo(out, *, real: bool = False, mirror=None, log=print) -> list[tuple[s
 
 
 def _train_cnn(dataset: Path, rundir: Path) -> Path:
-    from .classifier import train
+    from quickdraw.classifier import train
 
     train(dataset, rundir, force=True, verbose=0, epochs=CNN_EPOCHS, batch_size=CNN_BATCH, seed=0)
     return rundir
@@ -89,8 +89,8 @@ def _train_rnn(dataset: Path, category: str, rundir: Path) -> Path:
 
 def _classify_example(dataset: Path, cnn: Path, path: Path) -> str:
     """Classify the first test drawing of the dataset's last class; plot it beside the guesses."""
-    from .classifier import Classifier
-    from .dataset_folder import open_dataset
+    from quickdraw.classifier import Classifier
+    from quickdraw.dataset_folder import open_dataset
 
     folder = open_dataset(dataset)
     labels = folder.labels("test")
@@ -133,7 +133,7 @@ def _complete_example(dataset: Path, category: str, rnn: Path, out: Path) -> lis
     """Keep the first half of the strokes of a test drawing of ``category`` and let the Sketch-RNN finish it."""
     from sketchrnn.complete import complete_file
 
-    from .dataset_folder import open_dataset
+    from quickdraw.dataset_folder import open_dataset
 
     folder = open_dataset(dataset)
     labels = folder.labels("test")

@@ -1,0 +1,342 @@
+"""Train the doodle classifier (a CNN, or the MLP baseline) on a dataset's bitmaps into a run folder.
+
+Each epoch is checkpointed, so an interrupted run continues with ``resume=True``; the run folder's
+layout is in ``quickdraw.classifier.runs``.
+
+>>> metrics = train("homework/", "runs/cnn1", epochs=5)  # doctest: +SKIP
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import sys
+import time
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+
+import keras
+import numpy as np
+
+from ..dataset_folder import open_dataset
+from ..errors import QuickDrawError
+from . import model as cnn_model
+from .evaluation import EVAL_BATCH, evaluate_model, split_arrays
+from .runs import CHECKPOINT, KIND, clear, finish, read_run, save_model, save_weights, stored_kind, write_json
+
+LABEL_SMOOTHING = 0.1
+WEIGHT_DECAY = 1e-4
+DEVICE_SETTINGS = ("xla", "distribute")  # may change on resume: they leave the variables alike
+
+
+@dataclass
+class Settings:
+    """What a training run was asked for; stored in run.json so that ``resume`` continues alike."""
+
+    model: str = "cnn"
+    epochs: int = 15
+    batch_size: int = 128
+    lr: float = 2e-3
+    patience: int = 4
+    augment: bool = False
+    mixed_precision: bool = False
+    xla: bool = False
+    distribute: bool = False
+    seed: int = 0
+
+    def check(self) -> None:
+        """Raise QuickDrawError for values training cannot use."""
+        for name, low in (("epochs", 1), ("batch_size", 1), ("patience", 1)):
+            if getattr(self, name) < low:
+                raise QuickDrawError(f"--{name.replace('_', '-')} must be at least {low}, not {getattr(self, name)}")
+        if not self.lr > 0:
+            raise QuickDrawError(f"--lr must be positive, not {self.lr}")
+
+
+def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: int | None = None,
+          **settings) -> dict:
+    """Train a classifier on the bitmaps of ``dataset`` into the run folder ``out``; return the test metrics.
+
+    ``settings`` are the fields of ``Settings`` (model, epochs, batch_size, lr, patience, augment,
+    mixed_precision, xla, distribute, seed); None or absent means the default, or with ``resume``
+    the run's own. Early stopping watches validation loss and restores the best epoch's weights;
+    each epoch is checkpointed, so an interrupted run continues with ``resume=True``. ``force``
+    replaces a run already in ``out``. ``verbose`` is Keras' (default: a bar on a terminal, else a
+    line per epoch).
+    """
+    folder = open_dataset(dataset)
+    classes = folder.classes
+    if len(classes) < 2:
+        raise QuickDrawError(f"{dataset} has {len(classes)} class; a classifier needs at least 2")
+    rundir = Path(out)
+    given = {k: v for k, v in settings.items() if v is not None}
+    unknown = set(given) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    run, s = _start_run(rundir, folder, given, resume, force)
+    verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
+    x_train, y_train = split_arrays(folder, "train")
+    x_valid, y_valid = split_arrays(folder, "valid")
+
+    devices = accelerators()
+    scope, replicas = _distribution(s.distribute)
+    with scope:
+        model = compiled_model(s, folder.image_size, classes, math.ceil(len(x_train) / s.batch_size), devices)
+        keeper = _RunKeeper(rundir, s.patience, len(x_train))
+        if resume:
+            keeper.restore(model)
+        else:
+            prime_batch_norm(model, x_train[:EVAL_BATCH, ..., None])
+    if verbose:
+        where = f"{replicas} {devices[0]} replicas" if replicas > 1 else f"1 {devices[0]}"
+        print(f"training {s.model} on {len(x_train)} drawings of {len(classes)} classes "
+              f"({folder.image_size}x{folder.image_size}), validating on {len(x_valid)}; "
+              f"{keras.backend.backend()} on {where}" + (", SYNTHETIC data" if folder.synthetic else ""))
+    model.fit(**_fit_inputs(x_train, y_train, s.batch_size, s.seed), epochs=s.epochs,
+              initial_epoch=keeper.epochs_done, validation_data=_eval_inputs(x_valid, y_valid),
+              callbacks=[keeper], verbose=verbose)
+    keeper.load_best(model)
+    save_model(model, rundir / "model.keras")
+    metrics = evaluate_model(model, folder, "test")
+    metrics.update(best_epoch=keeper.best_epoch, epochs_run=len(keeper.history),
+                   examples_per_s=_typical_rate(keeper.history), backend=keras.backend.backend(),
+                   device=f"{replicas} x {devices[0]}", synthetic=folder.synthetic)
+    finish(rundir, run, metrics, keeper.history, classes)
+    return metrics
+
+
+def compiled_model(s: Settings, image_size: int, classes, steps_per_epoch: int, devices=None):
+    """The ``s.model`` classifier, seeded and compiled as ``train`` trains it (``devices`` from ``accelerators``)."""
+    keras.utils.set_random_seed(s.seed)
+    policy = _policy(s.mixed_precision, devices or accelerators())
+    model = cnn_model.build_model(s.model, image_size, classes, augment=s.augment, seed=s.seed, dtype=policy)
+    model.compile(_optimizer(s, steps_per_epoch, policy), _loss(), metrics=[_accuracy()],
+                  jit_compile=s.xla or keras.backend.backend() == "jax")
+    return model
+
+
+def prime_batch_norm(model, bitmaps) -> None:
+    """Start each BatchNormalization's moving statistics at those of ``bitmaps`` (one training batch).
+
+    Keras starts them at mean 0 and variance 1, far from a doodle CNN's (variances near 0.005): the few
+    dozen steps of a small dataset's first epochs would not wash that out, and validation, which uses
+    them, would sit at chance while training accuracy climbs.
+    """
+    norms = [layer for layer in model.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    momenta = [layer.momentum for layer in norms]
+    for layer in norms:
+        layer.momentum = 0.0
+    model(bitmaps, training=True)
+    for layer, momentum in zip(norms, momenta):
+        layer.momentum = momentum
+
+
+def accelerators() -> list[str]:
+    """Kinds of the devices Keras' backend trains on: one "GPU" per GPU, else one "CPU" per CPU device."""
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_logical_devices("GPU")
+        return ["GPU"] * len(gpus) if gpus else ["CPU"] * len(tf.config.list_logical_devices("CPU"))
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return [d.platform.upper() for d in jax.devices()]
+    return ["CPU"]
+
+
+def bitmap_batches(bitmaps, labels, batch_size: int, *, shuffle: bool, seed: int = 0):
+    """A tf.data pipeline of (uint8 (B, S, S, 1), int32 (B,)) batches from in-memory arrays."""
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((bitmaps[..., None], labels))
+    if shuffle:
+        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
+    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def _fit_inputs(x, y, batch_size, seed) -> dict:
+    """tf.data batches on the TensorFlow backend, numpy arrays (Keras batches them) on the others."""
+    if keras.backend.backend() == "tensorflow":
+        return {"x": bitmap_batches(x, y, batch_size, shuffle=True, seed=seed), "shuffle": False}
+    return {"x": x[..., None], "y": y, "batch_size": batch_size, "shuffle": True}
+
+
+def _eval_inputs(x, y):
+    if keras.backend.backend() == "tensorflow":
+        return bitmap_batches(x, y, EVAL_BATCH, shuffle=False)
+    return x[..., None], y
+
+
+def _policy(mixed_precision: bool, devices) -> str | None:
+    """float16 compute on GPUs, bfloat16 elsewhere (CPUs have no fast float16); None for float32."""
+    if not mixed_precision:
+        return None
+    return "mixed_float16" if devices[0] == "GPU" else "mixed_bfloat16"
+
+
+def _distribution(distribute: bool):
+    """(scope, replicas): a tf.distribute.MirroredStrategy over the GPUs, else the CPU devices."""
+    if not distribute:
+        return contextlib.nullcontext(), 1
+    if keras.backend.backend() != "tensorflow":
+        raise QuickDrawError("--distribute uses tf.distribute and needs the TensorFlow backend "
+                             "(KERAS_BACKEND=tensorflow)")
+    import tensorflow as tf
+
+    gpus = tf.config.list_logical_devices("GPU")
+    devices = [d.name for d in gpus or tf.config.list_logical_devices("CPU")]
+    strategy = tf.distribute.MirroredStrategy(
+        devices, cross_device_ops=None if gpus else tf.distribute.ReductionToOneDevice())
+    return strategy.scope(), strategy.num_replicas_in_sync
+
+
+def _optimizer(s: Settings, steps_per_epoch: int, policy):
+    """AdamW with one epoch of linear warm-up, then cosine decay to zero over the remaining epochs."""
+
+    total = steps_per_epoch * s.epochs
+    warmup = steps_per_epoch if s.epochs > 1 else 0
+    schedule = keras.optimizers.schedules.CosineDecay(
+        0.0 if warmup else s.lr, max(total - warmup, 1), warmup_target=s.lr if warmup else None,
+        warmup_steps=warmup)
+    optimizer = keras.optimizers.AdamW(schedule, weight_decay=WEIGHT_DECAY)
+    if policy == "mixed_float16":
+        optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer
+
+
+def _loss():
+    return cnn_model.SmoothedCrossentropy(LABEL_SMOOTHING)
+
+
+def _accuracy():
+    return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
+
+
+def _typical_rate(history) -> float:
+    """Median training examples/s over the epochs, leaving out the first (compilation) when there are more."""
+    rates = [h["examples_per_s"] for h in history]
+    return round(float(np.median(rates[1:] if len(rates) > 1 else rates)), 1)
+
+
+class _RunKeeper(keras.callbacks.Callback):
+    """Each epoch: time its training steps, record it in history.json, checkpoint the training state
+    and the best weights (lowest validation loss); stop after ``patience`` epochs without a better one."""
+
+    def __init__(self, rundir: Path, patience: int, examples: int):
+        super().__init__()
+        self.rundir, self.dir = rundir, rundir / CHECKPOINT
+        self.patience, self.examples = patience, examples
+        self.history: list[dict] = []
+        self.best_epoch, self.best_loss = 0, math.inf
+        self._start = self._end = 0.0
+
+    @property
+    def epochs_done(self) -> int:
+        """Epochs finished so far, resumed ones included."""
+        return len(self.history)
+
+    def restore(self, model) -> None:
+        """Load the last checkpoint (weights, optimizer state, history) into a compiled ``model``."""
+        try:
+            state = json.loads((self.dir / "state.json").read_text("utf-8"))
+            model.optimizer.build(model.trainable_variables)
+            model.load_weights(self.dir / "last.weights.h5")
+        except (OSError, ValueError, KeyError) as err:
+            raise QuickDrawError(f"cannot resume from {self.dir} ({str(err).splitlines()[0]}); "
+                                 "start the run over with --force")
+        self.history, self.best_epoch, self.best_loss = state["history"], state["best_epoch"], state["best_val_loss"]
+
+    def load_best(self, model) -> None:
+        """Put the best epoch's weights back into ``model``."""
+        model.load_weights(self.dir / "best.weights.h5")
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = self._end = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._end = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        seconds = self._end - self._start
+        rate = self.examples / max(seconds, 1e-9)
+        logs["examples/s"] = int(round(rate))  # Keras' progress bar shows it with the epoch's metrics
+        entry = {"epoch": epoch + 1, **{k: round(float(logs[k]), 5) for k in ("loss", "accuracy", "val_loss",
+                                                                                "val_accuracy")},
+                 "lr": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
+                 "seconds": round(seconds, 2), "examples_per_s": round(rate, 1)}
+        self.history.append(entry)
+        self.dir.mkdir(exist_ok=True)
+        if entry["val_loss"] < self.best_loss:
+            self.best_epoch, self.best_loss = epoch + 1, entry["val_loss"]
+            save_weights(self.model, self.dir / "best.weights.h5")
+        save_weights(self.model, self.dir / "last.weights.h5")
+        write_json(self.dir / "state.json", {"history": self.history, "best_epoch": self.best_epoch,
+                                              "best_val_loss": self.best_loss})
+        write_json(self.rundir / "history.json", self.history)
+        if epoch + 1 - self.best_epoch >= self.patience:
+            self.model.stop_training = True
+
+
+def _checked(s: Settings, folder) -> Settings:
+    """``s`` if it can train on ``folder``; else a QuickDrawError."""
+    s.check()
+    cnn_model.check_image_size(s.model, folder.image_size)
+    if s.distribute and s.xla and "GPU" not in accelerators():
+        raise QuickDrawError("--xla cannot compile a step mirrored over CPU devices (TensorFlow places its "
+                             "variables on several of them); drop --xla or --distribute")
+    for split in ("train", "valid", "test"):
+        if folder.count(split) == 0:
+            raise QuickDrawError(f"{folder.path} has no drawings in its {split} split; rebuild it with "
+                                 "`qd build ... --splits 0.8,0.1,0.1`")
+    return s
+
+
+
+def _start_run(rundir: Path, folder, given: dict, resume: bool, force: bool) -> tuple[dict, Settings]:
+    """Return run.json's content and the settings: the stored ones to resume, else fresh ones, written.
+
+    Everything is checked before the run folder is touched.
+    """
+    if resume and force:
+        raise QuickDrawError("--resume continues a run and --force replaces it: give one of them")
+    if resume:
+        run = _resumable(rundir, folder, given)
+        return run, _checked(Settings(**run["settings"]), folder)
+    s = _checked(Settings(**given), folder)
+    if rundir.exists() and not rundir.is_dir():
+        raise QuickDrawError(f"--out {rundir} is a file; give a folder for the run")
+    if rundir.is_dir() and any(rundir.iterdir()):
+        if not (rundir / "run.json").is_file():
+            raise QuickDrawError(f"{rundir} is not empty and holds no training run; choose a new or empty folder")
+        if not force:
+            kind = stored_kind(rundir)
+            raise QuickDrawError(f"{rundir} already holds a {kind} run; --resume continues it, --force replaces it"
+                                 if kind == KIND else f"{rundir} holds a {kind} run; choose another folder")
+        clear(rundir)
+    rundir.mkdir(parents=True, exist_ok=True)
+    run = {"kind": KIND, "status": "training", "dataset": str(folder.path.resolve()), "classes": folder.classes,
+           "image_size": folder.image_size, "synthetic": folder.synthetic, "settings": asdict(s)}
+    write_json(rundir / "run.json", run)
+    return run, s
+
+
+def _resumable(rundir: Path, folder, given: dict) -> dict:
+    if not (rundir / "run.json").is_file():
+        raise QuickDrawError(f"nothing to resume in {rundir} (no run.json); drop --resume to start a run")
+    run = read_run(rundir)
+    if run.get("status") == "done":
+        raise QuickDrawError(f"the run in {rundir} has finished; nothing to resume (--force starts it over)")
+    if not (rundir / CHECKPOINT / "state.json").is_file():
+        raise QuickDrawError(f"{rundir} has no checkpoint (stopped before its first epoch ended); "
+                             "start it over with --force")
+    if run["classes"] != folder.classes or run["image_size"] != folder.image_size:
+        raise QuickDrawError(f"{folder.path} is not the dataset this run trains on ({run['dataset']}): "
+                             "its classes or image size differ")
+    for name, value in given.items():
+        if name not in DEVICE_SETTINGS and run["settings"][name] != value:
+            raise QuickDrawError(f"--resume continues with the run's own settings: --{name.replace('_', '-')} "
+                                 f"is {run['settings'][name]} there, not {value}")
+    run["settings"].update({k: v for k, v in given.items() if k in DEVICE_SETTINGS})
+    return run
+

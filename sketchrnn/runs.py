@@ -1,0 +1,144 @@
+"""A Sketch-RNN run folder (RUNDIR): the one place that reads and writes its files.
+
+RUNDIR holds ``run.json`` (kind "sketchrnn", classes, scale factor, step, seed, best validation),
+``hparams.json``, ``checkpoint.npz`` (latest weights, optimiser state and step, for ``--resume``),
+``best.npz`` (the weights of the lowest validation cost so far: what sampling and evaluation load,
+as Magenta keeps only its best-validated model), ``losses.json`` (train curves per step,
+validation every ``save_every`` steps), ``losses.png`` and ``samples.png``. Files are written
+atomically.
+
+>>> run = load_run("runs/eye")  # doctest: +SKIP
+>>> run.hp.dec_rnn_size, run.info["weights_step"]  # doctest: +SKIP
+(512, 1500)
+"""
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from quickdraw.errors import QuickDrawError
+
+from .config import HParams
+
+RUN_FILE = "run.json"
+HPARAMS_FILE = "hparams.json"
+CHECKPOINT_FILE = "checkpoint.npz"
+BEST_FILE = "best.npz"
+LOSSES_FILE = "losses.json"
+SYNTHETIC_NOTE = "SYNTHETIC doodles (not Quick, Draw! data)"
+
+
+@dataclass
+class Run:
+    """A loaded run: the model with its weights, hyperparameters and ``run.json`` contents."""
+
+    model: object
+    hp: HParams
+    info: dict
+    path: Path
+
+    @property
+    def scale(self) -> float:
+        """The training set's scale factor (offsets are divided by it)."""
+        return float(self.info["scale_factor"])
+
+
+def read_info(rundir) -> dict:
+    """Return ``run.json`` of a Sketch-RNN run, or raise QuickDrawError saying what RUNDIR is instead."""
+    path = Path(rundir) / RUN_FILE
+    if not path.is_file():
+        raise QuickDrawError(f"{rundir} is not a training run (no {RUN_FILE}); train one with `qd train-rnn`")
+    try:
+        info = json.loads(path.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise QuickDrawError(f"{path} is unreadable ({err})") from None
+    if info.get("kind") != "sketchrnn":
+        raise QuickDrawError(f"{rundir} holds a run of kind {info.get('kind')!r}, not a Sketch-RNN; "
+                             "use a RUNDIR made by `qd train-rnn`")
+    return info
+
+
+def read_hparams(rundir) -> HParams:
+    """Return the hyperparameters saved in RUNDIR/hparams.json."""
+    path = Path(rundir) / HPARAMS_FILE
+    try:
+        return HParams.from_dict(json.loads(path.read_text("utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise QuickDrawError(f"{path} is unreadable ({err})") from None
+
+
+def load_run(rundir) -> Run:
+    """Load a trained run for sampling or evaluation: its best-validated weights (``best.npz``),
+    or the latest checkpoint's in a run folder without them. ``info["weights_step"]`` says which step."""
+    from .model import build_model
+
+    info = read_info(rundir)
+    hp = read_hparams(rundir)
+    model = build_model(hp)
+    name = BEST_FILE if (Path(rundir) / BEST_FILE).is_file() else CHECKPOINT_FILE
+    arrays = read_checkpoint(rundir, name)
+    assign(model.variables, arrays, "model", rundir, name)
+    return Run(model, hp, {**info, "weights_step": int(arrays["step"])}, Path(rundir))
+
+
+def read_checkpoint(rundir, name: str = CHECKPOINT_FILE) -> dict:
+    """Return the arrays of RUNDIR/``name`` (``checkpoint.npz`` or ``best.npz``) by name."""
+    path = Path(rundir) / name
+    if not path.is_file():
+        raise QuickDrawError(f"{rundir} has no {CHECKPOINT_FILE} yet; train it with `qd train-rnn`")
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            return {k: f[k] for k in f.files}
+    except (OSError, ValueError) as err:
+        raise QuickDrawError(f"{path} is unreadable ({err}); train again or restore it") from None
+
+
+def assign(variables, arrays: dict, prefix: str, rundir, name: str = CHECKPOINT_FILE) -> None:
+    """Set ``variables`` from ``arrays["<prefix>/<i>"]``; refuse arrays that do not fit them."""
+    values = [arrays.get(f"{prefix}/{i}") for i in range(len(variables))]
+    if f"{prefix}/{len(variables)}" in arrays or any(
+            v is None or tuple(v.shape) != tuple(var.shape) for v, var in zip(values, variables)):
+        raise QuickDrawError(f"{rundir}/{name} does not fit the model of {HPARAMS_FILE}; "
+                             "the run folder is inconsistent")
+    for var, value in zip(variables, values):
+        var.assign(value)
+
+
+def write_checkpoint(rundir: Path, model, optimizer, step: int, name: str = CHECKPOINT_FILE) -> None:
+    """Write the model's weights and the step (and the optimiser's state unless ``optimizer`` is None)."""
+    arrays = {f"model/{i}": np.asarray(v) for i, v in enumerate(model.variables)}
+    if optimizer is not None:
+        arrays.update({f"optimizer/{i}": np.asarray(v) for i, v in enumerate(optimizer.variables)})
+    arrays["step"] = np.array(step)
+    atomic_write(rundir / name, lambda f: np.savez(f, **arrays), binary=True)
+
+
+def atomic_write(path: Path, write, binary: bool = False) -> Path:
+    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place; return ``path``."""
+    tmp = path.with_name(path.name + ".part")
+    try:
+        with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
+            write(f)
+        os.replace(tmp, path)
+    except OSError as err:
+        tmp.unlink(missing_ok=True)
+        raise QuickDrawError(f"cannot write {path}: {err.strerror or err}") from None
+    return path
+
+
+def write_json(path: Path, data) -> None:
+    """Write ``data`` as indented JSON to ``path``, atomically."""
+    atomic_write(path, lambda f: f.write(json.dumps(data, indent=1) + "\n"))
+
+
+def read_history(out: Path, empty: dict) -> dict:
+    """Return RUNDIR/losses.json, or ``empty`` when it is missing or unreadable."""
+    try:
+        return json.loads((out / LOSSES_FILE).read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return empty
+
