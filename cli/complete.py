@@ -3,20 +3,23 @@ from __future__ import annotations
 
 import argparse
 
+from cli.models import add_model_arguments, where
+
 
 def register(sub) -> None:
     """Add the completion and demo commands to the ``qd`` parser."""
     p = sub.add_parser(
-        "complete", help="let a trained Sketch-RNN finish a drawing, in a window or from a file",
-        description="Finish a partial drawing with a Sketch-RNN run. With --interactive, draw in a window: "
+        "complete", help="let a Sketch-RNN (yours or an official one) finish a drawing, in a window or from a file",
+        description="Finish a partial drawing with a Sketch-RNN: a run of yours, or one of Google's pretrained "
+        "models by name (qd models lists them). With --interactive, draw in a window: "
         "each time the pen lifts, candidates grow from your strokes (keys: r resample, up/down "
         "temperature, 1-9 candidates, u undo, c clear, s save a PNG to --out, q quit). Otherwise read "
         "DRAWING and write a PNG grid (your strokes black, completions coloured).",
-        epilog="example: qd complete runs/cat half_cat.ndjson --n 6 --out done.png",
+        epilog="examples: qd complete bird --interactive; qd complete runs/cat half_cat.ndjson --n 6 --out done.png",
     )
-    p.add_argument("rundir", metavar="RUNDIR", help="a Sketch-RNN training run (qd train-rnn)")
+    add_model_arguments(p)
     p.add_argument("drawing", metavar="DRAWING", nargs="?",
-                   help="partial drawing: .ndjson (first line, or --index), stroke-3 .npy, or strokes .json")
+                   help="partial drawing: .ndjson (first line, or --index), .bin, sketchrnn .npz, stroke-3 .npy, or strokes .json")
     p.add_argument("--interactive", action="store_true", help="draw in a window and watch it complete")
     p.add_argument("--n", type=int, default=4, help="number of candidates (default 4; 1-9 in the window)")
     p.add_argument("--temperature", type=float, default=0.4, help="sampling temperature (default 0.4)")
@@ -49,11 +52,11 @@ def _complete(args: argparse.Namespace) -> int:
         raise QuickDrawError("give either a DRAWING file or --interactive (not both, not neither)")
     if args.interactive:
         complete.complete_interactive(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed,
-                                      z=args.z, out=args.out)
+                                      z=args.z, out=args.out, **where(args))
         return 0
     print(complete.complete_file(args.rundir, args.drawing, n=args.n, temperature=args.temperature,
                                  seed=args.seed, z=args.z, index=args.index, keep_strokes=args.keep_strokes,
-                                 out=args.out, out_ndjson=args.out_ndjson))
+                                 out=args.out, out_ndjson=args.out_ndjson, **where(args)))
     return 0
 
 

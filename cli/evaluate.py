@@ -1,42 +1,42 @@
-"""``qd evaluate RUNDIR DATA``: metrics of a trained CNN or Sketch-RNN run (dispatch on run.json)."""
+"""``qd evaluate MODEL DATA``: metrics of a CNN run, or of a Sketch-RNN (a run, a .gen.json or an official model)."""
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-from quickdraw.errors import QuickDrawError
+from cli.models import add_model_arguments, where
 
 
 def register(sub) -> None:
     """Add ``qd evaluate`` to the ``qd`` parser."""
-    p = sub.add_parser("evaluate", help="metrics of a trained run (CNN or Sketch-RNN) on a dataset")
-    p.add_argument("rundir", metavar="RUNDIR")
+    p = sub.add_parser("evaluate", help="metrics of a trained model (CNN or Sketch-RNN) on a dataset",
+                       description="Metrics of a model on a split of a dataset: accuracy, top-k and loss for "
+                       "a CNN run; Magenta's reconstruction loss Lr and its terms for a Sketch-RNN (a run, or an "
+                       "official pretrained model, with Nmax its own max_seq_len).",
+                       epilog="examples: qd evaluate runs/cnn1 homework/; qd evaluate bird bird.npz")
+    add_model_arguments(p, "RUNDIR")
     p.add_argument("data", metavar="DATA", help="a dataset folder (or, for Sketch-RNN, a sketchrnn .npz)")
     p.add_argument("--split", default="test", help="split to evaluate (default test)")
     p.set_defaults(func=run_evaluate)
 
 
-def run_kind(rundir) -> str:
-    """Return the kind ("cnn" or "sketchrnn") recorded in RUNDIR/run.json."""
-    path = Path(rundir) / "run.json"
-    if not path.is_file():
-        raise QuickDrawError(f"{rundir} is not a training run (no run.json); train one with "
-                             "`qd train-cnn` or `qd train-rnn`")
-    try:
-        return json.loads(path.read_text("utf-8"))["kind"]
-    except (ValueError, KeyError) as err:
-        raise QuickDrawError(f"{path} is corrupt ({err})")
+def is_cnn_run(rundir) -> bool:
+    """True when RUNDIR is a folder whose run.json says it holds a CNN classifier run."""
+    from quickdraw.classifier.runs import stored_kind
+
+    path = Path(str(rundir))
+    return path.is_dir() and (path / "run.json").is_file() and stored_kind(path) == "cnn"
 
 
 def run_evaluate(args) -> int:
-    """Evaluate the run and print its metrics as JSON."""
-    kind = run_kind(args.rundir)
-    if kind == "cnn":
+    """Evaluate the model and print its metrics as JSON."""
+    if is_cnn_run(args.rundir):
         from quickdraw.classifier import evaluate_run
-    elif kind == "sketchrnn":
-        from sketchrnn.evaluate import evaluate_run
+
+        metrics = evaluate_run(args.rundir, args.data, split=args.split)
     else:
-        raise QuickDrawError(f"{args.rundir} holds a run of unknown kind {kind!r}")
-    metrics = evaluate_run(args.rundir, args.data, split=args.split)
+        from sketchrnn.evaluate import evaluate_run
+
+        metrics = evaluate_run(args.rundir, args.data, split=args.split, **where(args))
     print(json.dumps(metrics, indent=1))
     return 0

@@ -12,7 +12,7 @@ import sys
 from quickdraw.errors import QuickDrawError
 
 # Each module defines register(subparsers); a command sets ``func(args) -> int | None``.
-COMMAND_MODULES = ["cli.data", "cli.info", "cli.dataset", "cli.cnn", "cli.rnn", "cli.evaluate", "cli.complete"]
+COMMAND_MODULES = ["cli.data", "cli.info", "cli.dataset", "cli.cnn", "cli.rnn", "cli.evaluate", "cli.complete", "cli.models"]
 
 
 def build_parser() -> argparse.ArgumentParser:

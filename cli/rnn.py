@@ -1,6 +1,8 @@
 """Commands of Sketch-RNN: ``qd train-rnn``, ``qd generate``, ``qd reconstruct``, ``qd interpolate``."""
 from __future__ import annotations
 
+from cli.models import add_model_arguments, where
+
 
 def register(sub) -> None:
     """Add the Sketch-RNN commands to the ``qd`` parser."""
@@ -17,8 +19,9 @@ def register(sub) -> None:
     p.add_argument("--seed", type=int, help="random seed (default 0; a resumed run keeps its own)")
     p.set_defaults(func=run_train)
 
-    p = sub.add_parser("generate", help="draw new sketches with a trained Sketch-RNN")
-    p.add_argument("rundir", metavar="RUNDIR")
+    p = sub.add_parser("generate", help="draw new sketches with a Sketch-RNN (yours or an official one)",
+                       epilog="examples: qd generate bird --n 16 --out birds.png; qd generate runs/cat")
+    add_model_arguments(p)
     p.add_argument("--n", type=int, default=16, help="how many sketches (default 16)")
     p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature (default 0.5)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
@@ -26,7 +29,7 @@ def register(sub) -> None:
     p.set_defaults(func=run_generate)
 
     p = sub.add_parser("reconstruct", help="encode sketches and decode them again, side by side")
-    p.add_argument("rundir", metavar="RUNDIR")
+    add_model_arguments(p)
     p.add_argument("source", metavar="SOURCE", help="a dataset folder or sketchrnn .npz (its test split)")
     p.add_argument("--n", type=int, default=8, help="how many sketches (default 8)")
     p.add_argument("--temperature", type=float, default=0.5, help="sampling temperature (default 0.5)")
@@ -37,7 +40,7 @@ def register(sub) -> None:
     p = sub.add_parser("interpolate", help="decode a path through latent space between two sketches",
                        epilog="A and B are PATH or PATH:N: the N-th sketch (default 0) of a .npz or dataset "
                               "folder's test split, or the N-th drawing of an .ndjson file")
-    p.add_argument("rundir", metavar="RUNDIR")
+    add_model_arguments(p)
     p.add_argument("a", metavar="A")
     p.add_argument("b", metavar="B")
     p.add_argument("--steps", type=int, default=8, help="sketches along the path, ends included (default 8)")
@@ -73,7 +76,8 @@ def run_generate(args) -> int:
     """Sample sketches and write them."""
     from sketchrnn.generate import generate
 
-    print(generate(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed, out=args.out))
+    print(generate(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed, out=args.out,
+                   **where(args)))
     return 0
 
 
@@ -82,7 +86,7 @@ def run_reconstruct(args) -> int:
     from sketchrnn.generate import reconstruct
 
     print(reconstruct(args.rundir, args.source, n=args.n, temperature=args.temperature, seed=args.seed,
-                      out=args.out))
+                      out=args.out, **where(args)))
     return 0
 
 
@@ -91,5 +95,5 @@ def run_interpolate(args) -> int:
     from sketchrnn.generate import interpolate
 
     print(interpolate(args.rundir, args.a, args.b, steps=args.steps, temperature=args.temperature,
-                      seed=args.seed, out=args.out))
+                      seed=args.seed, out=args.out, **where(args)))
     return 0

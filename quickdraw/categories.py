@@ -21,13 +21,27 @@ def names() -> tuple[str, ...]:
     return tuple(line for line in text.splitlines() if line)
 
 
-def _key(name: str) -> str:
+def key(name: str) -> str:
+    """The form names are compared in: lower case, ``_`` and ``-`` as spaces, single spaces."""
     return " ".join(name.replace("_", " ").replace("-", " ").lower().split())
 
 
 @lru_cache(maxsize=1)
 def _by_key() -> dict[str, str]:
-    return {_key(n): n for n in names()}
+    return {key(n): n for n in names()}
+
+
+def lookup(name: str, by_key: dict[str, str], what: str, listing: str) -> str:
+    """Return ``by_key[key(name)]``, or raise QuickDrawError naming the closest of ``by_key``'s names.
+
+    ``what`` says what is looked up ("category"), ``listing`` how to see them all.
+    """
+    found = by_key.get(key(name))
+    if found is None:
+        close = difflib.get_close_matches(key(name), list(by_key), n=3, cutoff=0.6)
+        hint = f" (did you mean: {', '.join(by_key[c] for c in close)}?)" if close else ""
+        raise QuickDrawError(f"unknown {what} {name!r}{hint}; {listing}")
+    return found
 
 
 def resolve(name: str) -> str:
@@ -35,12 +49,7 @@ def resolve(name: str) -> str:
 
     Raises QuickDrawError naming the closest matches when the name is unknown.
     """
-    found = _by_key().get(_key(name))
-    if found is None:
-        close = difflib.get_close_matches(_key(name), list(_by_key()), n=3, cutoff=0.6)
-        hint = f" (did you mean: {', '.join(_by_key()[c] for c in close)}?)" if close else ""
-        raise QuickDrawError(f"unknown category {name!r}{hint}; `qd categories` lists all 345")
-    return found
+    return lookup(name, _by_key(), "category", "`qd categories` lists all 345")
 
 
 def resolve_all(names_: list[str]) -> list[str]:
@@ -55,5 +64,5 @@ def resolve_all(names_: list[str]) -> list[str]:
 
 def search(text: str) -> list[str]:
     """Return the official names containing ``text`` (same forgiving matching as ``resolve``)."""
-    k = _key(text)
-    return [n for n in names() if k in _key(n)]
+    k = key(text)
+    return [n for n in names() if k in key(n)]

@@ -68,7 +68,7 @@ def pick_drawings(source, category: str | None = None, n: int = 36) -> tuple[lis
 
     ``category`` keeps only drawings whose word matches (same forgiving matching as category names).
     """
-    from .categories import _key
+    from .categories import key as _key
 
     want = _key(category) if category else None
     if is_dataset(source):

@@ -1,4 +1,4 @@
-"""Sketch-RNN's recurrent layers in ``keras.ops``: the LayerNorm-LSTM decoder cell and the encoder.
+"""Sketch-RNN's recurrent layers in ``keras.ops``: the decoder cells (LayerNorm-LSTM, plain LSTM) and the encoder.
 
 >>> cell = LayerNormLSTMCell(8)
 >>> h, (h, c) = cell(keras.ops.zeros((2, 3)), [keras.ops.zeros((2, 8))] * 2)  # doctest: +SKIP
@@ -37,12 +37,10 @@ class _Step(keras.layers.Layer):
         return h, [h, c]
 
 
-class LayerNormLSTMCell(keras.layers.Layer):
-    """LSTM cell with layer normalisation on each gate block (i, j, f, o) and on the cell state.
+class _DecoderCell(keras.layers.Layer):
+    """What both decoder cells share: the whole-sequence loops, with and without dropout masks.
 
-    Gates carry no bias (the norms' betas play that part); the forget gate adds ``forget_bias``.
-    ``candidate_mask`` (B, units), when given, multiplies the candidate ``tanh(j)``: recurrent
-    dropout without memory loss (Semeniuta et al. 2016), a fresh mask at every step as in Magenta.
+    A subclass builds ``kernel`` (input half of the gate pre-activations) and defines ``step``.
     """
 
     def __init__(self, units: int, forget_bias: float = 1.0, **kwargs):
@@ -56,30 +54,9 @@ class LayerNormLSTMCell(keras.layers.Layer):
         self._masked = keras.layers.RNN(_Step(self._masked_step, units), return_sequences=True,
                                         return_state=True, name="masked_loop")
 
-    def build(self, input_shape):
-        u = self.units
-        self.kernel = self.add_weight((input_shape[-1], 4 * u), initializer="glorot_uniform", name="kernel")
-        self.recurrent_kernel = self.add_weight((u, 4 * u), initializer="orthogonal", name="recurrent_kernel")
-        self.gate_gamma = self.add_weight((4, u), initializer="ones", name="gate_gamma")
-        self.gate_beta = self.add_weight((4, u), initializer="zeros", name="gate_beta")
-        self.cell_gamma = self.add_weight((u,), initializer="ones", name="cell_gamma")
-        self.cell_beta = self.add_weight((u,), initializer="zeros", name="cell_beta")
-
     def project(self, inputs):
         """Return ``inputs @ kernel`` (any leading shape): the input half of the gate pre-activations."""
         return ops.matmul(inputs, self.kernel)
-
-    def step(self, projected, h, c, candidate_mask=None):
-        """Advance one step from ``project(x_t)`` and the state (h, c); return the new (h, c)."""
-        gates = projected + ops.matmul(h, self.recurrent_kernel)
-        gates = _normalize(ops.reshape(gates, (-1, 4, self.units)), self.gate_gamma, self.gate_beta)
-        i, j, f, o = ops.unstack(gates, 4, axis=1)
-        g = ops.tanh(j)
-        if candidate_mask is not None:
-            g = g * candidate_mask
-        c = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * g
-        h = ops.tanh(_normalize(c, self.cell_gamma, self.cell_beta)) * ops.sigmoid(o)
-        return h, c
 
     def _projected_step(self, projected, h, c):
         return self.step(projected, h, c)
@@ -108,6 +85,64 @@ class LayerNormLSTMCell(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units, "forget_bias": self.forget_bias}
+
+
+class LayerNormLSTMCell(_DecoderCell):
+    """LSTM cell with layer normalisation on each gate block (i, j, f, o) and on the cell state.
+
+    Gates carry no bias (the norms' betas play that part); the forget gate adds ``forget_bias``.
+    ``candidate_mask`` (B, units), when given, multiplies the candidate ``tanh(j)``: recurrent
+    dropout without memory loss (Semeniuta et al. 2016), a fresh mask at every step as in Magenta.
+    """
+
+    def build(self, input_shape):
+        u = self.units
+        self.kernel = self.add_weight((input_shape[-1], 4 * u), initializer="glorot_uniform", name="kernel")
+        self.recurrent_kernel = self.add_weight((u, 4 * u), initializer="orthogonal", name="recurrent_kernel")
+        self.gate_gamma = self.add_weight((4, u), initializer="ones", name="gate_gamma")
+        self.gate_beta = self.add_weight((4, u), initializer="zeros", name="gate_beta")
+        self.cell_gamma = self.add_weight((u,), initializer="ones", name="cell_gamma")
+        self.cell_beta = self.add_weight((u,), initializer="zeros", name="cell_beta")
+
+    def step(self, projected, h, c, candidate_mask=None):
+        """Advance one step from ``project(x_t)`` and the state (h, c); return the new (h, c)."""
+        gates = projected + ops.matmul(h, self.recurrent_kernel)
+        gates = _normalize(ops.reshape(gates, (-1, 4, self.units)), self.gate_gamma, self.gate_beta)
+        i, j, f, o = ops.unstack(gates, 4, axis=1)
+        g = ops.tanh(j)
+        if candidate_mask is not None:
+            g = g * candidate_mask
+        c = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * g
+        h = ops.tanh(_normalize(c, self.cell_gamma, self.cell_beta)) * ops.sigmoid(o)
+        return h, c
+
+
+class LSTMCell(_DecoderCell):
+    """TensorFlow's basic LSTM cell, as sketch-rnn-js runs the official models (Magenta's ``lstm``).
+
+    Gates i, j, f, o from ``x @ kernel + h @ recurrent_kernel + bias``; the forget gate adds
+    ``forget_bias``; no normalisation. ``candidate_mask`` works as in ``LayerNormLSTMCell``.
+    """
+
+    def build(self, input_shape):
+        u = self.units
+        self.kernel = self.add_weight((input_shape[-1], 4 * u), initializer="glorot_uniform", name="kernel")
+        self.recurrent_kernel = self.add_weight((u, 4 * u), initializer="orthogonal", name="recurrent_kernel")
+        self.bias = self.add_weight((4 * u,), initializer="zeros", name="bias")
+
+    def step(self, projected, h, c, candidate_mask=None):
+        """Advance one step from ``project(x_t)`` and the state (h, c); return the new (h, c)."""
+        gates = projected + ops.matmul(h, self.recurrent_kernel) + self.bias
+        i, j, f, o = ops.split(gates, 4, axis=-1)
+        g = ops.tanh(j)
+        if candidate_mask is not None:
+            g = g * candidate_mask
+        c = c * ops.sigmoid(f + self.forget_bias) + ops.sigmoid(i) * g
+        h = ops.tanh(c) * ops.sigmoid(o)
+        return h, c
+
+
+DECODER_CELLS = {"layer_norm": LayerNormLSTMCell, "lstm": LSTMCell}
 
 
 class BidirectionalLSTM(keras.layers.Layer):

@@ -20,7 +20,7 @@ from quickdraw.simplify import simplify, simplify_partial
 from quickdraw.strokes import to_stroke3
 
 from .plots import save_ndjson, write_grid
-from .runs import read_info
+from .models import check
 from .sample import Growth
 
 FRAME = 255
@@ -84,15 +84,16 @@ def grow(completer, strokes, n: int, temperature: float, seed: int) -> list[list
     return growth.completions
 
 
-def load_completer(run_dir, z: str = "random"):
+def load_completer(run_dir, z: str = "random", **where):
     """Load the Sketch-RNN of ``run_dir`` as a completer; return (completer, sampler).
 
-    ``z`` is "random" (a fresh latent draw per candidate) or "encode" (the partial drawing's code);
-    a decoder-only model ignores it.
+    ``run_dir`` is a run folder, a ``.gen.json`` file or an official model name (``where``:
+    ``model_mirror``, ``cache_dir``). ``z`` is "random" (a fresh latent draw per candidate) or
+    "encode" (the partial drawing's code); a decoder-only model ignores it.
     """
     from sketchrnn.sample import Sampler
 
-    sampler = Sampler.load(run_dir)
+    sampler = Sampler.load(run_dir, **where)
 
     def completer(strokes, n, temperature, seed):
         return sampler.complete(strokes, n, temperature, seed, z=z)
@@ -101,20 +102,21 @@ def load_completer(run_dir, z: str = "random"):
 
 
 def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
-                  index: int = 0, keep_strokes: int | None = None, out="completion.png", out_ndjson=None) -> str:
+                  index: int = 0, keep_strokes: int | None = None, out="completion.png", out_ndjson=None,
+                  **where) -> str:
     """Complete the drawing in file ``drawing`` with the run's model; write a PNG grid (and ndjson).
 
     Returns a one-line summary of what was written.
     """
-    read_info(run_dir)
+    check(run_dir)
     if not 1 <= n <= 64:
         raise QuickDrawError(f"--n must be between 1 and 64, not {n}")
     strokes = prepare(read_partial(drawing, index=index, keep_strokes=keep_strokes))
-    completer, sampler = load_completer(run_dir, z=z)
+    completer, sampler = load_completer(run_dir, z=z, **where)
     completions = grow(completer, strokes, n, temperature, seed)
     latent = f", z {z}" if sampler.conditional else ""
     title = (f"{Path(drawing).name}: {len(strokes)} strokes given (black), {n} completions by "
-             f"{Path(run_dir).name} ({', '.join(sampler.classes)}; temperature {temperature:g}, seed {seed}{latent})")
+             f"{sampler.name} ({', '.join(sampler.classes)}; temperature {temperature:g}, seed {seed}{latent})")
     if sampler.synthetic:
         title += "\nmodel trained on SYNTHETIC doodles, not Quick, Draw! data"
     write_grid(strokes, completions, out, title=title)
@@ -127,23 +129,25 @@ def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, see
 
 
 def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
-                         out="completion.png") -> None:
+                         out="completion.png", **where) -> None:
     """Open the drawing window with the run's model as completer; ``s`` saves the window to ``out``."""
     from quickdraw.window import window_figure
 
     from .canvas import completion_window
 
-    read_info(run_dir)
+    check(run_dir)
     if not 1 <= n <= 9:
         raise QuickDrawError(f"in the window --n must be between 1 and 9, not {n}")
-    fig = window_figure(f"qd complete {Path(run_dir).name}",
+    fig = window_figure(f"qd complete {Path(str(run_dir)).name}",
                         f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {out}")
-    completer, sampler = load_completer(run_dir, z=z)
+    completer, sampler = load_completer(run_dir, z=z, **where)
 
     def checked(strokes, n, temperature, seed):
         return completer(check_partial(strokes), n, temperature, seed)  # the window has simplified them
 
-    title = "draw here" + (" (model trained on SYNTHETIC doodles)" if sampler.synthetic else "")
+    title = f"draw {' or '.join(sampler.classes) or 'something'}: {sampler.name} finishes it"
+    if sampler.synthetic:
+        title += " (model trained on SYNTHETIC doodles)"
     word = sampler.classes[0] if len(sampler.classes) == 1 else ""
     window = completion_window(fig, checked, n=n, temperature=temperature, seed=seed, title=title, out=out, word=word)
     window.show()

@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from quickdraw.errors import QuickDrawError
 
 MODES = ("vae", "decoder")
+DECODER_MODELS = ("layer_norm", "lstm")  # Magenta's dec_model names
 
 
 @dataclass(frozen=True)
@@ -22,7 +23,8 @@ class HParams:
     mode: str = "vae"                  # "vae" (encoder + decoder) or "decoder" (unconditional)
     max_seq_len: int = 250             # longer sketches are dropped; Lr divides by this (Nmax)
     enc_rnn_size: int = 256            # per direction of the bidirectional LSTM encoder
-    dec_rnn_size: int = 512            # LayerNorm-LSTM decoder units
+    dec_rnn_size: int = 512            # decoder units
+    dec_model: str = "layer_norm"      # decoder cell: "layer_norm" (LayerNorm-LSTM) or "lstm" (plain, as sketch-rnn-js)
     z_size: int = 128
     num_mixture: int = 20              # bivariate Gaussians in the offset mixture
     recurrent_dropout: float = 0.1     # on the decoder's candidate, while training
@@ -44,6 +46,8 @@ class HParams:
     def __post_init__(self):
         if self.mode not in MODES:
             raise QuickDrawError(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
+        if self.dec_model not in DECODER_MODELS:
+            raise QuickDrawError(f"dec_model {self.dec_model!r} is not one of {', '.join(DECODER_MODELS)}")
         for name in ("max_seq_len", "enc_rnn_size", "dec_rnn_size", "z_size", "num_mixture",
                      "batch_size", "save_every", "length_buckets"):
             if getattr(self, name) < 1:

@@ -8,18 +8,19 @@ from __future__ import annotations
 from quickdraw.errors import QuickDrawError
 
 from .data import load_source
-from .runs import SYNTHETIC_NOTE, load_run
+from .models import load
+from .runs import SYNTHETIC_NOTE
 from .train import Steps, evaluate_sequences, make_optimizer
 
 
-def evaluate_run(rundir, source, split: str = "test") -> dict:
+def evaluate_run(rundir, source, split: str = "test", **where) -> dict:
     """Evaluate a run's best weights on ``split`` of SOURCE; return Magenta's losses (Lr with pen loss on
     real points, raw KL) and "weights_step", the training step of the weights evaluated.
 
     SOURCE is a sketchrnn ``.npz`` or a dataset folder (restricted to the run's classes when it
     holds them all). Offsets are divided by the run's own training scale factor.
     """
-    run = load_run(rundir)
+    run = load(rundir, **where)
     try:  # the run's own classes where SOURCE holds them all, else everything in SOURCE
         data = load_source(source, run.info["classes"], run.hp.max_seq_len, splits=(split,))
     except QuickDrawError:
@@ -31,6 +32,7 @@ def evaluate_run(rundir, source, split: str = "test") -> dict:
     metrics = evaluate_sequences(steps, sequences, run.scale, run.hp, seed=0)
     return {"split": split, "sketches": len(sequences), "dropped_too_long": data.dropped[split],
             "weights_step": run.info["weights_step"],
+            **({"model": run.info["pretrained"]} if run.info.get("pretrained") else {}),
             "classes": data.classes, **{k: round(v, 6) for k, v in metrics.items()},
             **({"note": SYNTHETIC_NOTE} if data.synthetic or run.info.get("synthetic") else {})}
 

@@ -18,15 +18,19 @@ from .plots import save_grid, save_ndjson
 from .sample import Sampler, check_temperature
 
 
-def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="generated.png") -> str:
-    """Draw ``n`` sketches from random latent codes; write a PNG grid or ndjson ``out``; return a summary."""
+def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="generated.png", **where) -> str:
+    """Draw ``n`` sketches from random latent codes; write a PNG grid or ndjson ``out``; return a summary.
+
+    ``rundir`` is a run folder, a ``.gen.json`` file or an official model name (``sketchrnn.models``);
+    ``where`` takes ``model_mirror`` and ``cache_dir`` for the official models.
+    """
     check_temperature(temperature)
     if n < 1:
         raise QuickDrawError(f"--n must be at least 1, not {n}")
     out = Path(out)
     if out.suffix.lower() not in (".png", ".ndjson"):
         raise QuickDrawError(f"{out}: --out must end in .png or .ndjson")
-    sampler = Sampler.load(rundir)
+    sampler = Sampler.load(rundir, **where)
     sketches = sampler.sample(n, temperature, seed)
     if out.suffix.lower() == ".ndjson":
         save_ndjson(sketches, out, word=sampler.classes[0] if len(sampler.classes) == 1 else "")
@@ -37,12 +41,13 @@ def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="
     return f"wrote {n} generated sketches to {out}{note}"
 
 
-def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int = 0, out="reconstruct.png") -> str:
+def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int = 0, out="reconstruct.png",
+                **where) -> str:
     """Encode the first ``n`` test sketches of SOURCE and decode them; write inputs over reconstructions."""
     check_temperature(temperature)
     if n < 1:
         raise QuickDrawError(f"--n must be at least 1, not {n}")
-    sampler = Sampler.load(rundir)
+    sampler = Sampler.load(rundir, **where)
     data = load_source(source, None, sampler.hp.max_seq_len, splits=("test",))
     inputs = data.splits["test"][:n]
     if not inputs:
@@ -56,11 +61,11 @@ def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int 
 
 
 def interpolate(rundir, a, b, steps: int = 8, temperature: float = 0.5, seed: int = 0,
-                out="interpolate.png") -> str:
+                out="interpolate.png", **where) -> str:
     """Decode ``steps`` latent codes on the great circle from sketch ``a`` to sketch ``b``; write a strip."""
     check_temperature(temperature)
     first, last = read_sketch(a), read_sketch(b)
-    sampler = Sampler.load(rundir)
+    sampler = Sampler.load(rundir, **where)
     path = sampler.interpolate(first, last, steps, temperature, seed)
     titles = ["A"] + [f"{t:.2f}" for t in np.linspace(0, 1, steps)] + ["B"]
     save_grid([first, *path, last], out, cols=steps + 2, titles=titles,
@@ -92,7 +97,8 @@ def read_sketch(spec) -> np.ndarray:
 
 
 def _label(sampler: Sampler, rundir, what: str, synthetic_input: bool = False) -> str:
-    label = f"Sketch-RNN {Path(rundir).name} ({', '.join(sampler.classes)}): {what}"
+    kind = "official Sketch-RNN" if sampler.temperature_rule == "sketch-rnn-js" else "Sketch-RNN"
+    label = f"{kind} {sampler.name or Path(str(rundir)).name} ({', '.join(sampler.classes)}): {what}"
     if sampler.synthetic or synthetic_input:
         label += " - SYNTHETIC doodles, not Quick, Draw! data"
     return label

@@ -1,4 +1,4 @@
-"""Sketch-RNN (Ha & Eck 2017): bidirectional LSTM encoder, LayerNorm-LSTM decoder, mixture head, losses.
+"""Sketch-RNN (Ha & Eck 2017): bidirectional LSTM encoder, LSTM decoder (LayerNorm or plain), mixture head, losses.
 
 Everything is ``keras.ops`` and Keras layers, so it runs on the TensorFlow and JAX backends.
 Batches are stroke-5 arrays (B, T + 1, 5) whose row 0 is the start token (0, 0, 1, 0, 0) and whose
@@ -17,7 +17,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from .cells import BidirectionalLSTM, LayerNormLSTMCell
+from .cells import DECODER_CELLS, BidirectionalLSTM
 from .config import HParams
 
 LOG_EPSILON = math.log(1e-6)  # Magenta's epsilon inside -log(p + 1e-6)
@@ -45,7 +45,7 @@ class SketchRNN(keras.Model):
             self.to_presig = keras.layers.Dense(hp.z_size, kernel_initializer=small, name="presig")
             self.to_state = keras.layers.Dense(2 * hp.dec_rnn_size, activation="tanh",
                                                kernel_initializer=small, name="initial_state")
-        self.cell = LayerNormLSTMCell(hp.dec_rnn_size, name="decoder")
+        self.cell = DECODER_CELLS[hp.dec_model](hp.dec_rnn_size, name="decoder")
         self.head = keras.layers.Dense(3 + 6 * hp.num_mixture, name="mixture")
 
     def build(self, input_shape=None):

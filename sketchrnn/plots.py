@@ -17,7 +17,6 @@ from .runs import atomic_write
 from .sample import COLOURS
 
 FRAME = 255
-PANEL_REACH = 0.3 * FRAME  # how far past the frame a grid panel widens to show a completion
 
 
 def save_grid(sketches, path, *, cols: int, titles=None, label: str = "") -> Path:
@@ -56,7 +55,7 @@ def save_ndjson(sketches, path, word: str = "") -> Path:
 def write_grid(strokes, completions, path, title: str = "") -> Path:
     """Write a PNG grid: one panel per candidate, the user's strokes black, the completion coloured.
 
-    Each panel shows the 0-255 frame (grey), widened by up to 30% to hold what its candidate drew.
+    Each panel shows the 0-255 frame (grey), widened to hold all that its candidate drew.
     """
     import textwrap
 
@@ -76,8 +75,7 @@ def write_grid(strokes, completions, path, title: str = "") -> Path:
             ax.set_axis_off()
             continue
         points = np.concatenate([np.zeros((2, 1)), np.full((2, 1), FRAME), *strokes, *completions[i]], axis=1)
-        low = np.maximum(points.min(axis=1), -PANEL_REACH)
-        high = np.minimum(points.max(axis=1), FRAME + PANEL_REACH)
+        low, high = points.min(axis=1), points.max(axis=1)
         side = (high - low).max() * 1.04
         centre = (low + high) / 2
         ax.set_xlim(centre[0] - side / 2, centre[0] + side / 2)

@@ -31,6 +31,7 @@ from .config import HParams
 from .model import compiled, numpy_params
 
 END_ROW = np.array([0, 0, 0, 0, 1], dtype=np.float32)
+TEMPERATURE_RULES = ("magenta", "sketch-rnn-js")
 COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#8c564b", "#bcbd22"]
 
 
@@ -52,23 +53,39 @@ class DecoderState:
 
 
 class Sampler:
-    """A Sketch-RNN ready to draw: model, hyperparameters and the training set's scale factor."""
+    """A Sketch-RNN ready to draw: model, hyperparameters and the training set's scale factor.
 
-    def __init__(self, model, hp: HParams, scale: float, classes=(), synthetic: bool = False):
+    ``temperature_rule`` says how temperature reshapes the next point's distribution: "magenta"
+    (Magenta's Python sampler, qd's own runs) or "sketch-rnn-js" (the official pretrained models,
+    adjusted as the JS demos do); see ``mixture``.
+    """
+
+    def __init__(self, model, hp: HParams, scale: float, classes=(), synthetic: bool = False,
+                 temperature_rule: str = "magenta", name: str = ""):
         self.model, self.hp, self.scale = model, hp, float(scale)
         self.classes, self.synthetic = list(classes), bool(synthetic)
+        if temperature_rule not in TEMPERATURE_RULES:
+            raise QuickDrawError(f"unknown temperature rule {temperature_rule!r}")
+        self.temperature_rule = temperature_rule
+        self.name = name
         self._encode = compiled(model, lambda strokes: model.encode(strokes)[0])
         self._initial = compiled(model, lambda z: model.initial_state(z))
         self._decode = compiled(model, lambda points, z, h, c: model.decode(points, z, (h, c)))
         self._step = compiled(model, lambda point, z, h, c: model.decoder_step(point, z, (h, c)))
 
     @classmethod
-    def load(cls, rundir) -> "Sampler":
-        """Load the Sampler of a ``qd train-rnn`` run folder."""
-        from .runs import load_run
+    def from_run(cls, run) -> "Sampler":
+        """The Sampler of a loaded ``Run`` (a run folder or an official model)."""
+        info = run.info
+        return cls(run.model, run.hp, run.scale, info.get("classes", ()), info.get("synthetic", False),
+                   info.get("temperature_rule", "magenta"), info.get("pretrained") or run.path.name)
 
-        run = load_run(rundir)
-        return cls(run.model, run.hp, run.scale, run.info.get("classes", ()), run.info.get("synthetic", False))
+    @classmethod
+    def load(cls, spec, **where) -> "Sampler":
+        """Load the Sampler of a run folder, a ``.gen.json`` file or an official model name (``sketchrnn.models``)."""
+        from .models import load
+
+        return cls.from_run(load(spec, **where))
 
     @property
     def conditional(self) -> bool:
@@ -86,8 +103,8 @@ class Sampler:
     def encode(self, sketches) -> np.ndarray:
         """Return the latent means (N, z_size) of stroke-3 ``sketches`` given in dataset units."""
         if not self.conditional:
-            raise QuickDrawError("this run was trained with --mode decoder: it has no encoder or latent space; "
-                                 "train with --mode vae to reconstruct or interpolate")
+            raise QuickDrawError(f"{self.name or 'this model'} is a decoder-only model: it has no encoder or latent "
+                                 "space to reconstruct, interpolate or encode with (qd's own --mode vae runs have one)")
         for s in sketches:
             self._check_length(len(s))
         batch = pad_batch([np.asarray(s, np.float32) for s in sketches], self.scale,
@@ -143,7 +160,7 @@ class Sampler:
         if max_steps is not None:
             limit = min(limit, max_steps)
         for _ in range(max(limit, 0)):
-            rows = draw(state.head, self.hp.num_mixture, temperature, rng)
+            rows = draw(state.head, self.hp.num_mixture, temperature, rng, self.temperature_rule)
             rows[rows[:, 4] > 0.5, :2] = 0  # an end of sketch draws no point
             rows[state.done] = END_ROW
             state.done |= rows[:, 4] > 0.5
@@ -207,16 +224,30 @@ def check_temperature(temperature: float) -> None:
         raise QuickDrawError(f"temperature must be above 0, not {temperature}")
 
 
-def draw(head, num_mixture: int, temperature: float, rng: np.random.Generator) -> np.ndarray:
-    """Sample one stroke-5 row (normalised offsets) per row of raw head outputs (n, 3 + 6M)."""
+def mixture(head, num_mixture: int, temperature: float = 1.0, rule: str = "magenta") -> dict:
+    """The next point's distribution from raw head outputs (n, 3 + 6M), reshaped by ``temperature``.
+
+    Returns probabilities "pi" (n, M) and "pen" (n, 3), "mu_x", "mu_y", "sigma_x", "sigma_y", "rho"
+    (n, M). Both rules scale the Gaussians' spread by sqrt(T); "magenta" divides the mixture and pen
+    logits by T, "sketch-rnn-js" by 0.5 + 0.5 T (its getPDF).
+    """
     p = numpy_params(head, num_mixture)
+    discrete = temperature if rule == "magenta" else 0.5 + 0.5 * temperature
+    spread = math.sqrt(temperature)
+    return {"pi": _softmax(p["pi_logits"] / discrete), "pen": _softmax(p["pen_logits"] / discrete),
+            "mu_x": p["mu_x"], "mu_y": p["mu_y"], "sigma_x": p["sigma_x"] * spread,
+            "sigma_y": p["sigma_y"] * spread, "rho": p["rho"]}
+
+
+def draw(head, num_mixture: int, temperature: float, rng: np.random.Generator, rule: str = "magenta") -> np.ndarray:
+    """Sample one stroke-5 row (normalised offsets) per row of raw head outputs (n, 3 + 6M)."""
+    p = mixture(head, num_mixture, temperature, rule)
     n = len(head)
     rows = np.arange(n)
-    pen = _pick(_softmax(p["pen_logits"] / temperature), rng)
-    k = _pick(_softmax(p["pi_logits"] / temperature), rng)
+    pen = _pick(p["pen"], rng)
+    k = _pick(p["pi"], rng)
     mu_x, mu_y, rho = p["mu_x"][rows, k], p["mu_y"][rows, k], p["rho"][rows, k]
-    spread = math.sqrt(temperature)
-    sx, sy = p["sigma_x"][rows, k] * spread, p["sigma_y"][rows, k] * spread
+    sx, sy = p["sigma_x"][rows, k], p["sigma_y"][rows, k]
     e = rng.standard_normal((n, 2))
     out = np.zeros((n, 5), dtype=np.float32)
     out[:, 0] = mu_x + sx * e[:, 0]
