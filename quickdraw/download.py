@@ -11,9 +11,11 @@ import io
 import itertools
 import math
 import os
+import queue
 import secrets
 import threading
-from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -25,11 +27,18 @@ from .categories import resolve, resolve_all
 from .drawing import Drawing
 from .errors import QuickDrawError
 from .formats import FORMATS, sketchrnn
-from .partial import CUTTERS, RecordPrefix, npy_header, npy_prefix, npy_rows
+from .formats import bitmap
+from .partial import CUTTERS, RecordPrefix, npy_header, npy_prefix, npy_rows, sniff
 from .remote import url_for  # noqa: F401  (callers use download.url_for)
 from .table import BITMAP_SHAPE
 
 WORKERS = 4  # categories downloaded at once
+GRACE = 0.8  # seconds that transfers get to stop after Ctrl-C
+DAMAGED = "a damaged transfer or a wrong mirror? run again"
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C during ``download``; the message says what was kept (written files, resumable .part files)."""
 
 
 @dataclass(frozen=True)
@@ -83,33 +92,88 @@ def download(categories: Iterable[str], format: str = "simplified", count: int |
 
 def _one(mirror, name, fmt, count, folder, cache_dir, bar, cancel) -> Fetched:
     url = mirror.url(name, fmt)
+    check, full_check = file_checks(fmt, url, name)
     if folder is None or (count is not None and fmt == "sketchrnn"):
-        whole = cache.cached_copy(mirror, url, cache_dir=cache_dir, bar=bar, cancel=cancel)
+        whole = cache.cached_copy(mirror, url, check=check, full_check=full_check, cache_dir=cache_dir,
+                                  bar=bar, cancel=cancel)
         if folder is None:
             return Fetched(name, whole)
     dest = folder / remote.file_name(name, fmt)
     if count is None:
-        return Fetched(name, mirror.fetch(url, dest, bar, cancel))
+        with cache.locked(dest, cancel, bar):
+            return Fetched(name, cache.fetch_checked(mirror, url, dest, check=check, full_check=full_check,
+                                                     bar=bar, cancel=cancel))
     if fmt == "sketchrnn":
-        got, note = _write_npz_prefix(whole, dest, count)
+        got, note = _write_npz_prefix(whole, dest, count, cancel)
         return Fetched(name, dest, got, note)
     if fmt == "bitmap":
-        data, got = npy_prefix(mirror, url, count)
+        data, got = npy_prefix(mirror, url, count, cancel)
         bar.update(len(data))
     else:
-        data, got = RecordPrefix(mirror, url, fmt).take(count, bar)
+        data, got = RecordPrefix(mirror, url, fmt, cancel).take(count, bar)
+    _parse_all(data, fmt, url, name)
+    _stop_if(cancel)
     _write_atomic(dest, data)
     note = f"{name}: the {fmt} file holds only {got} drawings (asked for {count})" if got < count else ""
     return Fetched(name, dest, got, note)
 
 
-def _write_npz_prefix(source: Path, dest: Path, count: int) -> tuple[int, str]:
+def file_checks(fmt: str, url: str, word: str):
+    """Return (check, full_check) for a whole ``fmt`` file fetched from ``url`` (see ``cache.cached_copy``).
+
+    ``check`` looks at the first bytes (no web page, no JSON where binary is expected), and the
+    header and size of ``.npy``/``.npz`` files; ``full_check`` parses the whole file.
+    """
+    def check(path: Path) -> None:
+        with open(path, "rb") as f:
+            head = f.read(bitmap.CHUNK)
+        if not head:
+            raise QuickDrawError(f"{url} sent an empty file: {remote.LIKELY_PORTAL}")
+        sniff(head[:64], fmt, url)
+        try:
+            if fmt == "bitmap":
+                header = bitmap.parse_header(head)
+                if header.row_size != bitmap.ROW_SIZE or \
+                        path.stat().st_size != header.header_len + header.rows * header.row_size:
+                    raise QuickDrawError(f"holds {path.stat().st_size} bytes, not the {header.rows} rows of "
+                                         f"{bitmap.ROW_SIZE} bytes its header announces")
+            elif fmt == "sketchrnn":
+                with zipfile.ZipFile(path) as z:
+                    z.namelist()
+        except (QuickDrawError, zipfile.BadZipFile) as err:
+            raise QuickDrawError(f"{url}: {err}; {DAMAGED}") from None
+
+    def full_check(path: Path) -> None:
+        with open(path, "rb") as f:
+            _parse_all(f, fmt, url, word)
+
+    return check, full_check
+
+
+def _parse_all(data, fmt: str, url: str, word: str) -> None:
+    """Parse every drawing in ``data`` (bytes or a binary file); raise QuickDrawError naming ``url``."""
+    stream = io.BytesIO(data) if isinstance(data, (bytes, bytearray)) else data
+    try:
+        for _ in FORMATS[fmt].read(stream, word=word):
+            pass
+    except QuickDrawError as err:
+        raise QuickDrawError(f"{url} sent data that does not parse ({err}); nothing was written: "
+                             f"{DAMAGED}") from None
+
+
+def _stop_if(cancel: threading.Event | None) -> None:
+    if cancel is not None and cancel.is_set():
+        raise remote.Cancelled()
+
+
+def _write_npz_prefix(source: Path, dest: Path, count: int, cancel=None) -> tuple[int, str]:
     buffer = io.BytesIO()
     try:
         with open(source, "rb") as f:
             written = sketchrnn.write_head(f, count, buffer)
     except QuickDrawError as err:
         raise QuickDrawError(f"{source}: {err}") from None
+    _stop_if(cancel)
     _write_atomic(dest, buffer.getvalue())
     short = [f"{split} {n}" for split, n in written.items() if n < count]
     note = f"{dest.stem}: fewer than {count} drawings in {', '.join(short)}" if short else ""
@@ -131,22 +195,63 @@ def _write_atomic(dest: Path, data: bytes) -> None:
 def _in_parallel(names: list[str], work) -> list:
     """Run ``work(name, cancel)`` for each name in threads; results in order, first error raised.
 
-    On any error or Ctrl-C the ``cancel`` event stops the other transfers (their .part files stay).
+    On any error or Ctrl-C the ``cancel`` event stops the other transfers (their .part files
+    stay). Ctrl-C returns within about GRACE seconds as ``Interrupted``, naming what was kept;
+    the threads are daemons, so a transfer stalled in a socket read cannot hold the process.
     """
     cancel = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=min(WORKERS, len(names)))
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for i in range(len(names)):
+        todo.put(i)
+    results: list = [None] * len(names)
+    errors: list = [None] * len(names)
+    finished = threading.Semaphore(0)
+
+    def worker() -> None:
+        while not cancel.is_set():
+            try:
+                i = todo.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                results[i] = work(names[i], cancel)
+            except BaseException as err:  # handed to the main thread
+                errors[i] = err
+                if not isinstance(err, remote.Cancelled):
+                    cancel.set()
+            finally:
+                finished.release()
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(min(WORKERS, len(names)))]
+    for t in threads:
+        t.start()
     try:
-        futures = [pool.submit(work, name, cancel) for name in names]
-        wait(futures, return_when=FIRST_EXCEPTION)
-        for f in futures:
-            if f.done() and f.exception() is not None:
-                raise f.exception()
-        return [f.result() for f in futures]
+        for _ in names:
+            finished.acquire()
+            first = next((e for e in errors if e is not None and not isinstance(e, remote.Cancelled)), None)
+            if first is not None:
+                raise first
+    except KeyboardInterrupt:
+        cancel.set()
+        deadline = time.monotonic() + GRACE
+        for t in threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+        raise Interrupted(_kept(names, results, errors)) from None
     except BaseException:
         cancel.set()
+        for t in threads:
+            t.join(GRACE)
         raise
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    return results
+
+
+def _kept(names: list[str], results: list, errors: list) -> str:
+    """What an interrupted download leaves: files written, .part files to resume."""
+    kept = [str(r.path) for r in results if r is not None]
+    kept += [e.kept for e in errors if isinstance(e, remote.Cancelled) and e.kept]
+    if not kept:
+        return "interrupted; nothing was kept"
+    return "interrupted; kept " + ", ".join(kept)
 
 
 def drawings(category: str, count: int | None = 100, recognized: bool | None = True,

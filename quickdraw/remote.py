@@ -39,7 +39,17 @@ RESUMES = 5  # times a body cut off mid-way is resumed with Range within one fet
 
 
 class Cancelled(Exception):
-    """Raised inside a fetch when its ``cancel`` event is set (Ctrl-C in another thread)."""
+    """Raised inside a fetch when its ``cancel`` event is set (Ctrl-C in another thread).
+
+    ``kept`` says what the interrupted transfer left behind for the next run ("" for nothing).
+    """
+
+    def __init__(self, kept: str = ""):
+        super().__init__(kept or "cancelled")
+        self.kept = kept
+
+
+LIKELY_PORTAL = "a login page or proxy error? check the network, or use --mirror or QD_MIRROR"
 
 
 def check_format(fmt: str) -> str:
@@ -72,6 +82,10 @@ def resolve_mirror(mirror: str | None = None, *, env: str = "QD_MIRROR", default
     """
     value = str(mirror or os.environ.get(env) or default)
     if re.match(r"https?://", value, re.I):
+        host = urlsplit(value).netloc.rsplit("@", 1)[-1]
+        if not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)(:\d+)?", host):
+            raise QuickDrawError(f"mirror {value!r} has no valid host name; give {option} or {env} "
+                                 "as http(s)://HOST/PATH, a file:// URL or a folder")
         return value.rstrip("/") + "/"
     if re.match(r"[a-z][a-z0-9+.-]*://", value, re.I) and not value.lower().startswith("file://"):
         raise QuickDrawError(f"mirror {value!r} is not an http(s) URL, a file:// URL or a folder")
@@ -89,12 +103,14 @@ def open_mirror(mirror: str | None = None, **bucket) -> "HttpMirror | FolderMirr
     ``bucket`` takes ``resolve_mirror``'s ``env``, ``default`` and ``option`` for another bucket.
     """
     base = resolve_mirror(mirror, **bucket)
-    return FolderMirror(base) if base.startswith("file:") else HttpMirror(base)
+    where = f"{bucket.get('option', '--mirror')} or {bucket.get('env', 'QD_MIRROR')}"
+    return FolderMirror(base, where) if base.startswith("file:") else HttpMirror(base, where)
 
 
 class _Mirror:
-    def __init__(self, base: str):
+    def __init__(self, base: str, where: str = "--mirror or QD_MIRROR"):
         self.base = base
+        self.where = where  # the option and variable that choose this mirror, for messages
 
     def url(self, category: str, fmt: str) -> str:
         """Return the URL of a category's file in this mirror (name URL-quoted)."""
@@ -111,25 +127,37 @@ class FolderMirror(_Mirror):
                                  f"(no file {path})")
         return path
 
-    def read_range(self, url: str, start: int, length: int) -> bytes:
+    def read_range(self, url: str, start: int, length: int, cancel: threading.Event | None = None) -> bytes:
         """Return up to ``length`` bytes of the file from offset ``start`` (fewer at its end)."""
+        if cancel is not None and cancel.is_set():
+            raise Cancelled()
         with open(self._path(url), "rb") as f:
             f.seek(start)
             return f.read(length)
 
-    def fetch(self, url: str, dest: Path, bar=None, cancel: threading.Event | None = None) -> Path:
-        """Copy the whole file to ``dest`` through ``dest.part``; return ``dest``."""
+    def fetch(self, url: str, dest: Path, bar=None, cancel: threading.Event | None = None,
+              verify=None) -> Path:
+        """Copy the whole file to ``dest`` through ``dest.part``; return ``dest``.
+
+        ``verify(part, md5_checked)`` may refuse the copy (QuickDrawError) before it is renamed;
+        ``md5_checked`` is False here (a folder has no md5 to compare with).
+        """
         src = self._path(url)
         part = _part(dest)
         if bar is not None:
             bar.reset(total=src.stat().st_size)
-        with open(src, "rb") as fin, open(part, "wb") as fout:
-            for block in iter(lambda: fin.read(CHUNK), b""):
-                if cancel is not None and cancel.is_set():
-                    raise Cancelled()
-                fout.write(block)
-                if bar is not None:
-                    bar.update(len(block))
+        try:
+            with open(src, "rb") as fin, open(part, "wb") as fout:
+                for block in iter(lambda: fin.read(CHUNK), b""):
+                    if cancel is not None and cancel.is_set():
+                        raise Cancelled()
+                    fout.write(block)
+                    if bar is not None:
+                        bar.update(len(block))
+            _verify(verify, part, False)
+        except BaseException:
+            part.unlink(missing_ok=True)  # a local copy is cheap to redo
+            raise
         os.replace(part, dest)
         return dest
 
@@ -137,8 +165,8 @@ class FolderMirror(_Mirror):
 class HttpMirror(_Mirror):
     """An http(s) mirror read through one requests Session with urllib3 retries."""
 
-    def __init__(self, base: str):
-        super().__init__(base)
+    def __init__(self, base: str, where: str = "--mirror or QD_MIRROR"):
+        super().__init__(base, where)
         self.session = requests.Session()
         self.session.headers["Accept-Encoding"] = "identity"  # byte offsets must be the file's own
         adapter = HTTPAdapter(max_retries=RETRY)
@@ -153,7 +181,7 @@ class HttpMirror(_Mirror):
             response = self.session.get(url, headers=headers, stream=True, timeout=TIMEOUT)
         except requests.RequestException as err:
             raise QuickDrawError(f"cannot reach {url} ({_reason(err)}); check the network, or point "
-                                 "--mirror or QD_MIRROR at a reachable mirror") from None
+                                 f"{self.where} at a reachable mirror") from None
         if response.status_code == 404:
             response.close()
             raise QuickDrawError(f"{unquote(url.rsplit('/', 1)[-1])} is not in mirror {self.base} "
@@ -163,39 +191,63 @@ class HttpMirror(_Mirror):
             retried = response.status_code in RETRY.status_forcelist
             tries = f" after {RETRY.total + 1} tries" if retried else ""
             raise QuickDrawError(f"mirror answered {response.status_code} {response.reason} for "
-                                 f"{url}{tries}; try again later, or use --mirror or QD_MIRROR")
+                                 f"{url}{tries}; try again later, or use {self.where}")
+        if response.status_code < 300 and "html" in response.headers.get("Content-Type", "").lower():
+            response.close()  # no file of a bucket is a web page
+            raise QuickDrawError(f"{url} answered with a web page (Content-Type "
+                                 f"{response.headers['Content-Type']}), not the file: a login page or proxy error? "
+                                 f"check the network, or use {self.where}")
         return response
 
-    def read_range(self, url: str, start: int, length: int) -> bytes:
+    def read_range(self, url: str, start: int, length: int, cancel: threading.Event | None = None) -> bytes:
         """Return up to ``length`` bytes of the file from offset ``start`` (fewer at its end).
 
         Uses an HTTP Range request; if the server ignores Range, the body is read up to the end of
-        the wanted bytes and the connection dropped.
+        the wanted bytes and the connection dropped. A body cut off or stalled mid-way is resumed
+        from the last byte received (up to RESUMES times), as whole-file fetches are.
         """
-        with self._get(url, start, length) as r:
-            if r.status_code == 416:
-                return b""
-            skip = 0 if r.status_code == 206 else start
-            if r.status_code == 206 and _range_start(r) != start:
-                raise QuickDrawError(f"mirror sent the wrong byte range for {url}")
-            out = bytearray()
-            try:
-                for block in _blocks(r):
-                    out += block
-                    if len(out) >= skip + length:
-                        break
-            except BROKEN as err:
-                raise QuickDrawError(f"transfer of {url} broke off ({_reason(err)}); "
-                                     "run again") from None
-            return bytes(out[skip:skip + length])
+        out = bytearray()
+        for _ in range(RESUMES):
+            at = start + len(out)
+            with self._get(url, at, length - len(out)) as r:
+                if r.status_code == 416:
+                    return bytes(out)
+                if r.status_code == 206 and _range_start(r) != at:
+                    raise QuickDrawError(f"mirror sent the wrong byte range for {url}")
+                skip = 0 if r.status_code == 206 else at  # 200: Range ignored, whole body
+                try:
+                    for block in _blocks(r, cancel):
+                        if skip:
+                            dropped = min(skip, len(block))
+                            block, skip = block[dropped:], skip - dropped
+                        out += block[:length - len(out)]
+                        if len(out) >= length:
+                            return bytes(out)
+                except BROKEN:
+                    continue  # cut off or stalled mid-body: ask again from the last byte kept
+            return bytes(out)  # the body ended whole before ``length``: the end of the file
+        raise QuickDrawError(f"transfer of {url} kept breaking off ({RESUMES} tries, {len(out)} of "
+                             f"the {length} bytes from offset {start} received); check the network "
+                             "and run again")
 
-    def fetch(self, url: str, dest: Path, bar=None, cancel: threading.Event | None = None) -> Path:
+    def fetch(self, url: str, dest: Path, bar=None, cancel: threading.Event | None = None,
+              verify=None) -> Path:
         """Download the whole file to ``dest``; return ``dest``.
 
         Bytes go to ``dest.part``, which resumes with Range after an interruption; the result is
-        checked against Content-Length and the ``x-goog-hash`` md5, then renamed to ``dest``.
+        checked against Content-Length and the ``x-goog-hash`` md5, then ``verify(part,
+        md5_checked)`` (if given) may refuse it with a QuickDrawError, and only then is it renamed
+        to ``dest``. A refused or corrupt ``.part`` is removed. The caller keeps other processes
+        off ``dest`` (``quickdraw.cache.locked``). Ctrl-C (``cancel``) keeps the ``.part``.
         """
         part = _part(dest)
+        try:
+            return self._fetch(url, dest, part, bar, cancel, verify)
+        except Cancelled:
+            size = part.stat().st_size if part.exists() else 0
+            raise Cancelled(f"{part} ({size} bytes; the next run resumes it)" if size else "") from None
+
+    def _fetch(self, url, dest, part, bar, cancel, verify) -> Path:
         have = -1
         for _ in range(RESUMES):
             have = part.stat().st_size if part.exists() else 0
@@ -230,6 +282,11 @@ class HttpMirror(_Mirror):
                 part.unlink()
                 raise QuickDrawError(f"{url} failed its md5 check; the partial file was removed, "
                                      "run again")
+            try:
+                _verify(verify, part, md5 is not None)
+            except BaseException:
+                part.unlink(missing_ok=True)
+                raise
             os.replace(part, dest)
             return dest
         raise QuickDrawError(f"download of {url} kept breaking off; {part} keeps the "
@@ -242,6 +299,11 @@ def _blocks(r: requests.Response, cancel: threading.Event | None = None):
         if cancel is not None and cancel.is_set():
             raise Cancelled()
         yield block
+
+
+def _verify(verify, part: Path, md5_checked: bool) -> None:
+    if verify is not None:
+        verify(part, md5_checked)
 
 
 def _part(dest: Path) -> Path:

@@ -3,7 +3,9 @@
 It answers GET and HEAD with Range support (206, Content-Range, Content-Length), sends the
 bucket's ``x-goog-hash: md5=<base64>`` header, logs every request with the body bytes it sent, and
 can misbehave: 503 for the first k requests, a connection cut mid-body, Range ignored, a slow body,
-a wrong md5. Other test modules reuse the fixture with ``from tests.httpserver import http_mirror``.
+a wrong md5, no md5, a flipped byte, a stalled body, a captive-portal web page, other bytes in place
+of a file. Other test modules reuse the fixture with ``from tests.httpserver import http_mirror``
+(``tests.hostile_server`` names the hostile modes).
 
 >>> with serve(folder) as server:          # doctest: +SKIP
 ...     server.faults.fail_first = 2       # the next two requests answer 503
@@ -38,6 +40,13 @@ class Faults:
     ``ignore_range``: answer 200 with the whole body even when a Range is asked for.
     ``delay``: seconds to sleep before each ``chunk`` bytes of a body (a slow server).
     ``wrong_md5``: send an md5 header that does not match the body.
+    ``no_md5``: send no ``x-goog-hash`` header.
+    ``flip_at``: serve the files with the byte at this offset flipped (the md5 stays the file's own).
+    ``stall_after``: for the next ``stall_times`` bodies, stop sending after this many bytes for
+    ``stall_for`` seconds (then close the connection).
+    ``portal``: answer every GET with 200 and a login web page (text/html, no md5), as a captive
+    portal does.
+    ``bodies``: {path suffix: bytes} served in place of the files whose path ends with the suffix.
     """
 
     fail_first: int = 0
@@ -48,6 +57,17 @@ class Faults:
     delay: float = 0.0
     chunk: int = CHUNK
     wrong_md5: bool = False
+    no_md5: bool = False
+    flip_at: int | None = None
+    stall_after: int | None = None
+    stall_times: int = 1
+    stall_for: float = 5.0
+    portal: bool = False
+    bodies: dict[str, bytes] = field(default_factory=dict)
+
+
+PORTAL_PAGE = (b"<!DOCTYPE html>\n<html><head><title>Sign in to the network</title></head>\n"
+               b"<body><form action=\"/login\"><input name=\"user\"></form></body></html>\n")
 
 
 @dataclass
@@ -96,13 +116,13 @@ class Server:
             self.faults = Faults()
 
 
-@lru_cache(maxsize=64)
-def _md5(path: Path, mtime: float) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return base64.b64encode(digest.digest()).decode()
+@lru_cache(maxsize=16)
+def _bytes(path: Path, mtime: float) -> bytes:
+    return path.read_bytes()
+
+
+def _md5(data: bytes) -> str:
+    return base64.b64encode(hashlib.md5(data).digest()).decode()
 
 
 def _parse_range(header: str | None, size: int) -> tuple[int, int] | None:
@@ -154,11 +174,21 @@ def _handler(server: Server):
                     faults.fail_first -= 1
             if failing:
                 return self._fail(faults.fail_status, "injected failure")
+            if faults.portal:
+                return self._send(200, PORTAL_PAGE, "text/html; charset=utf-8", None, None, body)
             rel = unquote(urlsplit(self.path).path).lstrip("/")
-            path = (server.root / rel).resolve()
-            if server.root not in path.parents or not path.is_file():
-                return self._fail(404, "no such object")
-            size = path.stat().st_size
+            data = next((b for suffix, b in faults.bodies.items() if rel.endswith(suffix)), None)
+            if data is None:
+                path = (server.root / rel).resolve()
+                if server.root not in path.parents or not path.is_file():
+                    return self._fail(404, "no such object")
+                data = _bytes(path, path.stat().st_mtime)
+            md5 = None if faults.no_md5 else _md5(data)
+            if faults.wrong_md5:
+                md5 = _md5(b"not this body")
+            if faults.flip_at is not None and faults.flip_at < len(data):
+                data = data[:faults.flip_at] + bytes([data[faults.flip_at] ^ 1]) + data[faults.flip_at + 1:]
+            size = len(data)
             wanted = None if faults.ignore_range else _parse_range(self.headers.get("Range"), size)
             if wanted and wanted[0] >= size:
                 self._record(416)
@@ -168,44 +198,50 @@ def _handler(server: Server):
                 self.end_headers()
                 return
             first, last = wanted or (0, size - 1)
-            status = 206 if wanted else 200
+            self._send(206 if wanted else 200, data[first:last + 1], "application/octet-stream", md5,
+                       f"bytes {first}-{last}/{size}" if wanted else None, body)
+
+        def _send(self, status, payload, content_type, md5, content_range, body) -> None:
             req = self._record(status)
-            md5 = _md5(path, path.stat().st_mtime)
-            if faults.wrong_md5:
-                md5 = base64.b64encode(hashlib.md5(b"not this body").digest()).decode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/octet-stream")
-            self.send_header("Content-Length", str(last - first + 1))
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
             self.send_header("Accept-Ranges", "bytes")
-            self.send_header("x-goog-hash", f"md5={md5}")
-            if wanted:
-                self.send_header("Content-Range", f"bytes {first}-{last}/{size}")
+            if md5 is not None:
+                self.send_header("x-goog-hash", f"md5={md5}")
+            if content_range:
+                self.send_header("Content-Range", content_range)
             self.end_headers()
             if body:
-                self._send_body(path, first, last - first + 1, req)
+                self._send_body(payload, req)
             req.ended = time.monotonic()
 
-        def _send_body(self, path: Path, first: int, length: int, req: Request) -> None:
+        def _send_body(self, payload: bytes, req: Request) -> None:
             faults = server.faults
             with server.lock:
                 cut = faults.cut_after if faults.cut_times > 0 else None
                 if cut is not None:
                     faults.cut_times -= 1
-            limit = length if cut is None else min(cut, length)
+                stall = faults.stall_after if faults.stall_times > 0 else None
+                if stall is not None:
+                    faults.stall_times -= 1
+            length = len(payload)
+            limit = min(x for x in (length, cut, stall) if x is not None)
             try:
-                with open(path, "rb") as f:
-                    f.seek(first)
-                    while req.sent < limit:
-                        if faults.delay:
-                            time.sleep(faults.delay)
-                        block = f.read(min(faults.chunk, limit - req.sent))
-                        with server.lock:  # counted before the write, so a reader never sees less
-                            req.sent += len(block)
-                        self.wfile.write(block)
+                while req.sent < limit:
+                    if faults.delay:
+                        time.sleep(faults.delay)
+                    block = payload[req.sent:min(req.sent + faults.chunk, limit)]
+                    with server.lock:  # counted before the write, so a reader never sees less
+                        req.sent += len(block)
+                    self.wfile.write(block)
+                if stall is not None and limit < length:
+                    self.wfile.flush()
+                    time.sleep(faults.stall_for)
             except (BrokenPipeError, ConnectionResetError):
                 self.close_connection = True
                 return
-            if cut is not None and limit < length:
+            if limit < length:
                 self.close_connection = True
 
     return Handler
