@@ -12,7 +12,7 @@ def pretrained(name: str, *, model_mirror: str | None = None, cache_dir=None):
     The ``.gen.json`` file is fetched from the public bucket (or ``model_mirror`` /
     ``$QD_MODEL_MIRROR``) into the user cache on first use.
     """
-    from .official import load_name
-    from .sample import Sampler
+    from .models import sampler
+    from .official import resolve
 
-    return Sampler.from_run(load_name(name, model_mirror, cache_dir))
+    return sampler(resolve(name), model_mirror=model_mirror, cache_dir=cache_dir)

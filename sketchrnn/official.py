@@ -42,7 +42,6 @@ MAX_UNITS = 4096  # far above the official 512: refuse larger declared shapes be
 WEIGHT_RANGE = 10.0  # int16 value v stands for 10 * v / 32767
 INFO_MODE, INFO_VERSION = 2, 6  # what the official decoder-only files declare
 FRAME = 255  # the dataset's frame, in which qd takes and gives drawings
-FRAME_SAMPLES, FRAME_TEMPERATURE, FRAME_SEED = 16, 0.25, 0  # how a model's own drawing size is measured
 
 
 @lru_cache(maxsize=1)
@@ -82,8 +81,19 @@ def fetch(name: str, model_mirror: str | None = None, cache_dir=None, quiet: boo
     mirror = remote.open_mirror(model_mirror, env=ENV, default=DEFAULT_MODEL_MIRROR, option=OPTION)
     url = mirror.base + MODEL_DIR + name + SUFFIX
     with progress.bar(f"model {name}", quiet=quiet) as bar:
-        return cache.cached_copy(mirror, url, check=lambda path: read(path, source=url), cache_dir=cache_dir,
-                                 bar=bar)
+        return cache.cached_copy(mirror, url, check=lambda path: _first_bytes(path, url),
+                                 full_check=lambda path: read(path, source=url), cache_dir=cache_dir, bar=bar)
+
+
+def _first_bytes(path, url: str) -> None:
+    """A cheap check of a fetched or cached model file: JSON list, not a web page."""
+    with open(path, "rb") as f:
+        head = f.read(64).lstrip()
+    if head[:1] == b"<":
+        raise QuickDrawError(f"{url} is an HTML page, not a sketch-rnn model (a login page? check the network "
+                             f"or {OPTION})")
+    if head[:1] != b"[":
+        raise QuickDrawError(f"{url} is not a sketch-rnn model file (it does not start with a JSON list)")
 
 
 def read(path, source: str | None = None) -> tuple[dict, list[np.ndarray]]:
@@ -152,7 +162,9 @@ def load_file(path, *, name: str | None = None, source: str | None = None) -> Ru
     """Load a ``.gen.json`` file into a Keras decoder-only Sketch-RNN (plain LSTM); return it as a ``Run``.
 
     ``info["classes"]`` is the model's category, ``info["temperature_rule"]`` "sketch-rnn-js":
-    samplers adjust temperature as the JS code does.
+    samplers adjust temperature as the JS code does. ``info["scale_factor"]`` is the file's own;
+    ``sketchrnn.models.load`` maps the dataset's frame onto it (``info["in_frame"]`` is True for
+    files qd exported, which draw in the frame already).
     """
     from .model import build_model
 
@@ -166,38 +178,21 @@ def load_file(path, *, name: str | None = None, source: str | None = None) -> Ru
         variable.assign(value)
     model_scale = float(info["scale_factor"])
     details = {"kind": "sketchrnn", "mode": "decoder", "classes": [word.replace("_", " ")],
-               "model_scale_factor": model_scale, "max_seq_len": int(info["max_seq_len"]),
+               "scale_factor": model_scale, "model_scale_factor": model_scale, "max_seq_len": int(info["max_seq_len"]),
                "pretrained": word, "source": source or str(path), "synthetic": False, "weights_step": None,
-               "temperature_rule": "sketch-rnn-js"}
-    run = Run(model, hp, {**details, "scale_factor": model_scale}, Path(path))
-    frame = info.get("frame") == FRAME  # exported by qd: it draws in the dataset's frame already
-    run.info["scale_factor"] = model_scale if frame else frame_scale(run)
-    return run
-
-
-def frame_scale(run: Run) -> float:
-    """The scale that maps the dataset's 0-255 frame onto an official model's own drawing size.
-
-    The official models draw about 3-4 times larger (in their training data's units) than the
-    dataset's frame. qd measures each model's typical size once, as the median longest side of 16
-    samples at temperature 0.25 (seed 0), and divides offsets by ``scale_factor x 255 / size``
-    instead of ``scale_factor``: partial drawings in the frame then look to the model like the
-    drawings it learned, and its sketches come back at the frame's size.
-    """
-    from .sample import Sampler
-
-    sampler = Sampler.from_run(run)
-    sizes = [np.ptp(np.cumsum(s[:, :2], axis=0), axis=0).max() for s in
-             sampler.sample(FRAME_SAMPLES, FRAME_TEMPERATURE, FRAME_SEED) if len(s) > 1]
-    size = float(np.median(sizes)) if sizes else FRAME
-    return run.scale * FRAME / max(size, 1e-6)
+               "temperature_rule": "sketch-rnn-js", "in_frame": info.get("frame") == FRAME}
+    return Run(model, hp, details, Path(path))
 
 
 def load_name(name: str, model_mirror: str | None = None, cache_dir=None, quiet: bool = True) -> Run:
     """Fetch (or take from the cache) the official model ``name`` and load it (see ``load_file``)."""
     name = resolve(name)
     path = fetch(name, model_mirror, cache_dir, quiet=quiet)
-    return load_file(path, name=name, source=url_for(name, model_mirror))
+    try:
+        return load_file(path, name=name, source=url_for(name, model_mirror))
+    except QuickDrawError as err:
+        path.unlink(missing_ok=True)  # a damaged cache entry: the next run fetches it again
+        raise QuickDrawError(f"{err} (removed from the cache; run again to fetch it anew)") from None
 
 
 def export(run: Run, out) -> Path:

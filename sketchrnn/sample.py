@@ -5,7 +5,7 @@ All sketches going in and out are stroke-3 arrays (n, 3) or stroke-5 rows in dat
 
 Completion, step by step (what ``qd complete`` and the drawing window use)::
 
-    sampler = Sampler.load("runs/cat")
+    sampler = Sampler.from_run(load_run("runs/cat"))
     z = sampler.random_z(4, seed=1)                  # or sampler.encode([partial] * 4), or None
     state = sampler.prime(partial, z)                # teacher-force the decoder over the user's points
     for rows in sampler.stream(state, temperature=0.4, seed=1):
@@ -14,7 +14,7 @@ Completion, step by step (what ``qd complete`` and the drawing window use)::
 ``Sampler.complete(strokes, n, temperature, seed)`` wraps those three calls for a drawing given as
 absolute strokes ``[[xs], [ys]]``.
 
->>> sketches = Sampler.load("runs/eye").sample(16, temperature=0.5, seed=0)  # doctest: +SKIP
+>>> sketches = sketchrnn.models.sampler("runs/eye").sample(16, temperature=0.5, seed=0)  # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -79,13 +79,6 @@ class Sampler:
         info = run.info
         return cls(run.model, run.hp, run.scale, info.get("classes", ()), info.get("synthetic", False),
                    info.get("temperature_rule", "magenta"), info.get("pretrained") or run.path.name)
-
-    @classmethod
-    def load(cls, spec, **where) -> "Sampler":
-        """Load the Sampler of a run folder, a ``.gen.json`` file or an official model name (``sketchrnn.models``)."""
-        from .models import load
-
-        return cls.from_run(load(spec, **where))
 
     @property
     def conditional(self) -> bool:
