@@ -32,10 +32,14 @@ def register(sub) -> None:
 
 def run_categories(args) -> int:
     """Print category names, one a line."""
+    from quickdraw.errors import QuickDrawError
+
     found = categories.search(args.search) if args.search else list(categories.names())
+    if not found:
+        raise QuickDrawError(f"no category name contains {args.search!r}; `qd categories` lists all of them")
     for name in found:
         print(name)
-    return 0 if found else 1
+    return 0
 
 
 def run_download(args) -> int:
@@ -45,9 +49,8 @@ def run_download(args) -> int:
     try:
         fetched_files = download(args.categories, format=args.format, count=args.count, out=args.out,
                                  mirror=args.mirror, cache_dir=args.cache_dir, quiet=args.quiet)
-    except KeyboardInterrupt:
-        print("qd: interrupted (partial downloads are kept as .part files and resume next time)",
-              file=sys.stderr)
+    except KeyboardInterrupt as err:
+        print(f"qd: {err}" if str(err) else "qd: interrupted", file=sys.stderr)
         return 130
     for fetched in fetched_files:
         print(fetched.path)

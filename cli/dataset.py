@@ -7,7 +7,7 @@ def register(sub) -> None:
     p = sub.add_parser("build", help="build a class-filtered dataset folder (bitmaps + strokes, splits, manifest)")
     p.add_argument("categories", nargs="*", metavar="CATEGORY",
                    help="category names (with --synthetic: synthetic classes; none = all of them)")
-    p.add_argument("--count", type=int, required=True, help="drawings per class")
+    p.add_argument("--count", required=True, help="drawings per class")
     p.add_argument("--source", default="simplified", choices=["simplified", "binary", "raw", "bitmap"],
                    help="official files to build from (raw is simplified on the way; bitmap gives no strokes)")
     group = p.add_mutually_exclusive_group()
@@ -17,16 +17,16 @@ def register(sub) -> None:
                        help="recognized or not (default)")
     p.add_argument("--countries", metavar="CC,...", help="only drawings from these two-letter country codes")
     p.add_argument("--splits", default="0.8,0.1,0.1", help="train,valid,test fractions (default 0.8,0.1,0.1)")
-    p.add_argument("--seed", type=int, default=0, help="seed for sampling and splits (default 0)")
+    p.add_argument("--seed", default=0, help="seed for sampling and splits (default 0)")
     p.add_argument("--sample", default="first", choices=["first", "random"],
                    help="the first N drawings (partial download) or a seeded random N (whole files)")
     p.add_argument("--out", required=True, help="dataset folder to create")
     p.add_argument("--mirror", metavar="URL_OR_DIR", help="bucket mirror (default: QD_MIRROR or the public bucket)")
-    p.add_argument("--size", type=int, default=28, help="bitmap side in pixels (default 28)")
+    p.add_argument("--size", default=28, help="bitmap side in pixels (default 28)")
     p.add_argument("--synthetic", action="store_true",
                    help="use the built-in SYNTHETIC doodles (offline; not Quick, Draw! data)")
     p.add_argument("--allow-short", action="store_true", help="take fewer than --count where a class has fewer")
-    p.add_argument("--force", action="store_true", help="replace what --out holds")
+    p.add_argument("--force", action="store_true", help="replace the dataset --out holds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
     p.set_defaults(func=run_build)
 
@@ -48,11 +48,11 @@ def register(sub) -> None:
 def run_build(args) -> int:
     """Build a dataset folder and print what it holds."""
     from quickdraw.dataset_folder import open_dataset
-    from quickdraw.subset import build, parse_splits
+    from quickdraw.subset import build
 
     countries = [c.strip() for c in args.countries.split(",") if c.strip()] if args.countries else None
     out = build(args.categories, args.count, args.out, source=args.source, recognized=args.recognized,
-                countries=countries, splits=parse_splits(args.splits), seed=args.seed, sample=args.sample,
+                countries=countries, splits=args.splits, seed=args.seed, sample=args.sample,
                 mirror=args.mirror, size=args.size, synthetic=args.synthetic, allow_short=args.allow_short,
                 force=args.force, quiet=args.quiet)
     ds = open_dataset(out)

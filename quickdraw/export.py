@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .atomic import reporting, write_atomic
 from .dataset_folder import SPLITS, is_dataset, open_dataset
 from .errors import QuickDrawError
 
@@ -41,26 +42,30 @@ def export(path, fmt: str, out=None) -> Path:
         for split in SPLITS:
             arrays[f"x_{split}"] = ds.bitmaps(split)
             arrays[f"y_{split}"] = ds.labels(split)
-        tmp = out.with_name(out.name + ".part")
-        with open(tmp, "wb") as f:
-            np.savez_compressed(f, **arrays)
-        os.replace(tmp, out)
+
+        def save(tmp):
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, **arrays)
+
+        write_atomic(out, save)
     elif fmt == "ndjson":
         if not ds.has_strokes:
             raise QuickDrawError(f"{path} was built from bitmaps and holds no strokes to write as ndjson; "
                                  "export it as npz or png")
-        out.mkdir(parents=True, exist_ok=True)
+        with reporting(out, "create"):
+            out.mkdir(parents=True, exist_ok=True)
         for split in SPLITS:
-            target = out / f"{split}.ndjson"
-            tmp = target.with_name(target.name + ".part")
-            with open(tmp, "w", encoding="utf-8") as f:
-                for drawing in ds.drawings(split):
-                    f.write(json.dumps(drawing.to_json(), separators=(",", ":")) + "\n")
-            os.replace(tmp, target)
+            write_atomic(out / f"{split}.ndjson", lambda tmp, split=split: _write_ndjson(ds, split, tmp))
     else:
         from .plots import contact_sheet
         contact_sheet(ds.bitmaps("test"), ds.labels("test"), ds.classes, out)
     return out
+
+
+def _write_ndjson(ds, split: str, tmp) -> None:
+    with open(tmp, "w", encoding="utf-8") as f:
+        for drawing in ds.drawings(split):
+            f.write(json.dumps(drawing.to_json(), separators=(",", ":")) + "\n")
 
 
 def pick_drawings(source, category: str | None = None, n: int = 36) -> tuple[list, bool]:
@@ -89,9 +94,7 @@ def pick_drawings(source, category: str | None = None, n: int = 36) -> tuple[lis
 
 
 def _check_writable(folder: Path) -> None:
-    try:
+    with reporting(folder, "create"):
         folder.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise QuickDrawError(f"cannot create {folder}: {err.strerror}")
     if not os.access(folder, os.W_OK):
         raise QuickDrawError(f"cannot write to {folder}: permission denied")

@@ -10,12 +10,11 @@ PosixPath('stars.png')
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from .atomic import write_atomic
 from .errors import QuickDrawError
 
 # matplotlib's tab10, so importing this module does not import matplotlib
@@ -269,18 +268,4 @@ def _write(out, suffix: str, write) -> Path:
     out = Path(out)
     if out.suffix.lower() != suffix:
         raise QuickDrawError(f"{out}: the file name must end in {suffix}")
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=f".part{suffix}", dir=out.parent)
-        os.close(fd)
-    except OSError as err:
-        raise QuickDrawError(f"cannot write {out}: {err.strerror}")
-    try:
-        write(tmp)
-        os.replace(tmp, out)
-    except OSError as err:
-        raise QuickDrawError(f"cannot write {out}: {err.strerror}")
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out
+    return write_atomic(out, write)

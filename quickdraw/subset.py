@@ -5,16 +5,21 @@ PosixPath('homework')
 """
 from __future__ import annotations
 
+import glob
 import json
 import os
 import shutil
 import sys
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import validate
 from .about import ATTRIBUTION, __version__
+from .atomic import reporting
+from .cache import locked
 from .categories import resolve_all
 from .dataset_folder import FORMAT_VERSION, MANIFEST, SPLITS, is_dataset, open_dataset  # noqa: F401
 from .errors import QuickDrawError
@@ -46,18 +51,6 @@ class _ClassDrawings:
                           "timestamp": drawing.timestamp, "recognized": bool(drawing.recognized)})
 
 
-def parse_splits(text: str) -> tuple[float, float, float]:
-    """Parse ``"0.8,0.1,0.1"`` into train/valid/test fractions that sum to 1."""
-    try:
-        parts = tuple(float(p) for p in text.split(","))
-    except ValueError:
-        raise QuickDrawError(f"--splits {text!r} is not three numbers like 0.8,0.1,0.1")
-    if len(parts) != 3 or min(parts) < 0 or abs(sum(parts) - 1) > 1e-6:
-        raise QuickDrawError(f"--splits {text!r} must be three non-negative fractions summing to 1 "
-                             "(train,valid,test), e.g. 0.8,0.1,0.1")
-    return parts
-
-
 def split_sizes(n: int, splits) -> list[int]:
     """Split ``n`` drawings into train/valid/test sizes by ``splits``, rounding so they sum to ``n``."""
     bounds = np.round(np.cumsum([0, *splits]) * n).astype(int)
@@ -77,10 +70,8 @@ def build(categories, count: int, out, *, source: str = "simplified", recognized
     """
     from . import synthetic as synth
 
-    if count is None or count < 1:
-        raise QuickDrawError(f"--count must be a positive number of drawings per class, not {count}")
-    if not 8 <= size <= 256:
-        raise QuickDrawError(f"--size must be between 8 and 256 pixels, not {size}")
+    count, seed = validate.count(count), validate.seed(seed)
+    splits, size = validate.splits(splits), validate.integer("--size", size, 8, 256)
     if source not in SOURCES:
         raise QuickDrawError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     if sample not in ("first", "random"):
@@ -102,60 +93,109 @@ def build(categories, count: int, out, *, source: str = "simplified", recognized
         raise QuickDrawError("--source bitmap gives the official 28x28 bitmaps; use --size 28, or a vector "
                              "source (simplified, binary, raw) to render other sizes")
     countries = sorted({c.upper() for c in countries}) if countries else None
-    out = _prepare_out(Path(out), force)
-
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    try:
-        per_class = {}
-        urls = {}
-        for name in names:
-            per_class[name], urls[name] = _collect(name, count, source, recognized, countries, sample, seed,
-                                                   mirror, synthetic, quiet)
-            got = len(per_class[name])
-            if got < count and not allow_short:
-                raise QuickDrawError(
-                    f"class {name!r} has only {got} drawings after filtering (asked for {count}); "
-                    "use --allow-short to take what there is, or a smaller --count")
-            if got == 0:
-                raise QuickDrawError(f"class {name!r} has no drawings after filtering")
-        manifest = _write_shards(tmp, names, per_class, splits, seed, size,
-                                 has_strokes=(source != "bitmap" or synthetic), quiet=quiet)
-        manifest.update(
-            format_version=FORMAT_VERSION,
-            synthetic=bool(synthetic),
-            classes=names,
-            image_size=size,
-            seed=seed,
-            splits=dict(zip(SPLITS, splits)),
-            source={"kind": "synthetic" if synthetic else source, "urls": urls},
-            filters={"count": count, "recognized": recognized, "countries": countries,
-                     "sample": sample, "allow_short": allow_short},
-            attribution=synth.LABEL if synthetic else ATTRIBUTION,
-            created_by=f"qd {__version__}",
-        )
-        (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", "utf-8")
-        _swap_into_place(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
+    out = target(out)
+    with reporting(out.parent, "create"):
+        out.parent.mkdir(parents=True, exist_ok=True)
+    with ExitStack() as stack:
+        with reporting(out.parent, "write to"):
+            stack.enter_context(locked(out.with_name("." + out.name), bar=_Waiting(out)))
+        _prepare_out(out, force)
+        tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+        try:
+            with reporting(out.parent, "write to"):
+                tmp.mkdir()
+            per_class = {}
+            urls = {}
+            for name in names:
+                per_class[name], urls[name] = _collect(name, count, source, recognized, countries, sample, seed,
+                                                       mirror, synthetic, quiet)
+                got = len(per_class[name])
+                if got < count and not allow_short:
+                    raise QuickDrawError(
+                        f"class {name!r} has only {got} drawings after filtering (asked for {count}); "
+                        "use --allow-short to take what there is, or a smaller --count")
+                if got == 0:
+                    raise QuickDrawError(f"class {name!r} has no drawings after filtering")
+            manifest = _write_shards(tmp, names, per_class, splits, seed, size,
+                                     has_strokes=(source != "bitmap" or synthetic), quiet=quiet, out=out)
+            manifest.update(
+                format_version=FORMAT_VERSION,
+                synthetic=bool(synthetic),
+                classes=names,
+                image_size=size,
+                seed=seed,
+                splits=dict(zip(SPLITS, splits)),
+                source={"kind": "synthetic" if synthetic else source, "urls": urls},
+                filters={"count": count, "recognized": recognized, "countries": countries,
+                         "sample": sample, "allow_short": allow_short},
+                attribution=synth.LABEL if synthetic else ATTRIBUTION,
+                created_by=f"qd {__version__}",
+            )
+            with reporting(out / MANIFEST):
+                (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", "utf-8")
+            with reporting(out, "replace"):
+                _swap_into_place(tmp, out)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
     return out
 
 
-def _prepare_out(out: Path, force: bool) -> Path:
+def target(out) -> Path:
+    """The absolute path of a dataset folder to build, refusing the current folder, its parents and "/"."""
+    if out is None or str(out) == "":
+        raise QuickDrawError("--out needs a folder name")
+    path = Path(os.path.abspath(out))
+    if path.name in ("", ".", "..") or Path.cwd().is_relative_to(path):
+        raise QuickDrawError(f"--out {out} is the current folder or one above it; name a new folder for the "
+                             "dataset, e.g. --out homework")
+    return path
+
+
+class _Waiting:
+    """Says once, on stderr, that another process holds the output folder's lock (for ``cache.locked``)."""
+
+    def __init__(self, out: Path):
+        self.out, self.said = out, False
+
+    def set_postfix_str(self, text: str) -> None:
+        if text and not self.said:
+            print(f"qd: --out {self.out} is being built by another qd ({text})", file=sys.stderr, flush=True)
+            self.said = True
+
+
+def _prepare_out(out: Path, force: bool) -> None:
+    """Check, before any work, that ``out`` can take a dataset; remove partial builds of dead processes."""
     if out.exists() and not out.is_dir():
         raise QuickDrawError(f"--out {out} is a file, not a folder")
-    if out.is_dir() and any(out.iterdir()) and not force:
-        what = "a dataset" if is_dataset(out) else "files that are not a qd dataset"
-        raise QuickDrawError(f"--out {out} already holds {what}; choose another folder or pass --force")
+    if out.is_dir():
+        if os.path.ismount(out):
+            raise QuickDrawError(f"--out {out} is a mount point; qd builds beside the folder and renames it "
+                                 f"into place, so name a folder inside it, e.g. {out / 'dataset'}")
+        if not is_dataset(out) and any(out.iterdir()):
+            raise QuickDrawError(f"--out {out} holds files that are not a qd dataset; choose another folder")
+        if is_dataset(out) and not force:
+            raise QuickDrawError(f"--out {out} already holds a dataset; choose another folder or pass --force")
+    _remove_stale(out)
+
+
+def _remove_stale(out: Path) -> None:
+    """Remove ``.<out>.partial-<pid>`` and ``.<out>.old-<pid>`` folders whose process is gone."""
+    for kind in ("partial", "old"):
+        for path in out.parent.glob(f".{glob.escape(out.name)}.{kind}-*"):
+            pid = path.name.rsplit("-", 1)[1]
+            if pid.isdigit() and not _alive(int(pid)) and path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise QuickDrawError(f"cannot create {out.parent}: {err.strerror}")
-    if not os.access(out.parent, os.W_OK):
-        raise QuickDrawError(f"cannot write to {out.parent}: permission denied")
-    return out
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _swap_into_place(tmp: Path, out: Path) -> None:
@@ -191,7 +231,7 @@ def _collect(name, count, source, recognized, countries, sample, seed, mirror, s
     reservoir: list = []
     seen = 0
     try:
-        for drawing in stream:
+        for drawing in _named(stream, url):
             if recognized is not None and bool(drawing.recognized) != recognized:
                 continue
             if countries and drawing.countrycode.upper() not in countries:
@@ -221,12 +261,24 @@ def _collect(name, count, source, recognized, countries, sample, seed, mirror, s
     return kept, url
 
 
+def _named(stream, url):
+    """``stream``, with its errors naming ``url`` when they do not already."""
+    try:
+        yield from stream
+    except QuickDrawError as err:
+        if url in str(err) or url.removeprefix("file://") in str(err):
+            raise
+        raise QuickDrawError(f"{url}: {err}") from None
+
+
 def _stable_hash(text: str) -> int:
     return int.from_bytes(text.encode("utf-8")[:8].ljust(8, b"\0"), "little") ^ len(text)
 
 
-def _write_shards(folder: Path, names, per_class, splits, seed, size, has_strokes, quiet) -> dict:
-    """Assign splits per class, shuffle each split across classes, render and write shards."""
+def _write_shards(folder: Path, names, per_class, splits, seed, size, has_strokes, quiet, out: Path) -> dict:
+    """Assign splits per class, shuffle each split across classes, render and write shards.
+
+    Write errors name the file as it will be called in ``out``."""
     from .render import render
     from .strokes import from_stroke3
 
@@ -264,7 +316,7 @@ def _write_shards(folder: Path, names, per_class, splits, seed, size, has_stroke
                                              separators=(",", ":")))
             entry = {"count": int(len(chunk)), "bitmaps": stem + ".bitmaps", "meta": stem + ".meta.jsonl",
                      "bytes": {}}
-            with open(folder / entry["bitmaps"], "wb") as f:
+            with reporting(out / entry["bitmaps"]), open(folder / entry["bitmaps"], "wb") as f:
                 for c0 in range(0, len(chunk), RENDER_CHUNK):
                     part = chunk[c0:c0 + RENDER_CHUNK]
                     if has_strokes:
@@ -282,7 +334,7 @@ def _write_shards(folder: Path, names, per_class, splits, seed, size, has_stroke
                 lengths = np.array([len(s) for s in sequences], "<i2")
                 points = (np.concatenate(sequences).astype("<i2") if sequences
                           else np.zeros((0, 3), "<i2"))
-                with open(folder / (stem + ".strokes"), "wb") as f:
+                with reporting(out / (stem + ".strokes")), open(folder / (stem + ".strokes"), "wb") as f:
                     f.write(labels.astype("<i2").tobytes() + lengths.tobytes() + points.tobytes())
                 entry["strokes"] = stem + ".strokes"
                 entry["points"] = int(len(points))
@@ -291,7 +343,7 @@ def _write_shards(folder: Path, names, per_class, splits, seed, size, has_stroke
                     total_sum += offsets.sum(axis=0)
                     total_sq += float((offsets ** 2).sum())
                     total_n += len(offsets)
-            with open(folder / entry["meta"], "wb") as f:
+            with reporting(out / entry["meta"]), open(folder / entry["meta"], "wb") as f:
                 f.write(("\n".join(meta_lines) + ("\n" if meta_lines else "")).encode("utf-8"))
             for kind in ("bitmaps", "strokes", "meta"):
                 if kind in entry:

@@ -8,7 +8,8 @@ from cli.main import main
 from quickdraw.dataset_folder import open_dataset
 from quickdraw.errors import QuickDrawError
 from quickdraw.strokes import to_stroke3
-from quickdraw.subset import build, parse_splits, split_sizes
+from quickdraw.subset import build, split_sizes
+from quickdraw.validate import splits as parse_splits
 from tests.httpserver import http_mirror  # noqa: F401  (fixture)
 
 
@@ -110,9 +111,12 @@ def test_split_helpers():
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["--count", "0"], "--count must be a positive"),
-    (["--count", "-3"], "--count must be a positive"),
-    (["--count", "5", "--splits", "0.5,0.2,0.2"], "summing to 1"),
+    (["--count", "0"], "--count must be at least 1"),
+    (["--count", "-3"], "--count must be at least 1"),
+    (["--count", "5", "--splits", "0.5,0.2,0.2"], "must add up to 1"),
+    (["--count", "5", "--splits", "nan,0.5,0.5"], "--splits must be a number from 0 to 1, not nan"),
+    (["--count", "5", "--seed=-1"], "--seed must be at least 0, not -1"),
+    (["--count", "99999999999999999999999", "--allow-short"], "--count must be at most 100000000"),
     (["catt", "--count", "5"], "unknown category 'catt'"),
 ])
 def test_bad_build_arguments_give_one_line(argv, message, tmp_path, capsys, mirror):
@@ -129,8 +133,10 @@ def test_out_folder_that_is_not_a_dataset_is_refused(tmp_path, capsys):
     assert main(["build", "--synthetic", "circle", "--count", "5", "--out", str(out), "--quiet"]) == 1
     assert "not a qd dataset" in capsys.readouterr().err
     assert (out / "notes.txt").read_text() == "precious"
-    assert main(["build", "--synthetic", "circle", "--count", "5", "--out", str(out), "--quiet", "--force"]) == 0
-    assert open_dataset(out).classes == ["circle"]
+    assert main(["build", "--synthetic", "circle", "--count", "5", "--out", str(out), "--quiet", "--force"]) == 1
+    err = capsys.readouterr().err
+    assert "not a qd dataset" in err and "--force" not in err
+    assert sorted(p.name for p in out.iterdir()) == ["notes.txt"]
 
 
 def test_missing_or_corrupt_shard_is_named(synthetic_ds, tmp_path):

@@ -5,13 +5,11 @@
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import QuickDrawError
+from ..atomic import write_atomic
 
 ANNOTATE_UP_TO = 25  # classes; beyond this the cells are too small for numbers
 
@@ -71,15 +69,4 @@ def plot_confusion(matrix, classes, path, *, title: str = "") -> Path:
 
 def _save(fig, path) -> Path:
     """Save ``fig`` as a PNG beside ``path`` under a temporary name, then rename it into place."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".part.png", dir=path.parent)
-    os.close(fd)
-    try:
-        fig.savefig(tmp, format="png", dpi=100)
-        os.replace(tmp, path)
-    except OSError as err:
-        raise QuickDrawError(f"cannot write {path}: {err.strerror}")
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))

@@ -14,14 +14,13 @@ one-drawing files qd also takes: strokes JSON (``.json``) and a stroke-3 sketch 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
 
 import numpy as np
 
+from ..atomic import write_atomic
 from ..drawing import Drawing
 from ..errors import QuickDrawError
 from ..table import DrawingTable, iter_drawings
@@ -214,15 +213,12 @@ def write_path(path, tables_or_drawings) -> Path:
                              "expected " + ", ".join(_BY_SUFFIX))
     writer = {"ndjson": ndjson.write, "binary": binary.write, "bitmap": bitmap.write,
               "sketchrnn": sketchrnn.write}[kind]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
+
+    def write(tmp):
+        with open(tmp, "wb") as f:
             writer(tables_or_drawings, f)
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+
+    write_atomic(path, write)
     return path
 
 

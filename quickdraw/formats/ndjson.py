@@ -18,6 +18,7 @@ exponents) goes through ``json.loads``, so every valid file reads correctly.
 from __future__ import annotations
 
 import json
+import math
 from typing import BinaryIO, Iterator
 
 import numpy as np
@@ -195,6 +196,9 @@ def _parse_record(line: bytes, line_no: int, word: str | None, channels: int | N
             raise QuickDrawError(f"line {line_no}: has {_CHANNEL_NAMES[len(stroke)]} strokes but "
                                  f"other lines have {_CHANNEL_NAMES[channels]} strokes")
         channels = len(stroke)
+        bad = next((v for row in stroke for v in row if not _finite(v)), None)
+        if bad is not None:
+            raise QuickDrawError(f"line {line_no}: coordinates must be finite numbers, not {bad!r}")
     drawing = Drawing.from_json(record)
     if word is not None and "word" not in record:
         drawing.word = word
@@ -204,6 +208,14 @@ def _parse_record(line: bytes, line_no: int, word: str | None, channels: int | N
     else:
         drawing.strokes = [s.astype(np.float64) for s in drawing.strokes]
     return drawing
+
+
+def _finite(v) -> bool:
+    """Whether the JSON number ``v`` is a finite float64 (JSON also spells NaN, Infinity, 1e999, 10**400)."""
+    try:
+        return math.isfinite(float(v))
+    except OverflowError:
+        return False
 
 
 # Fixed text of the official layout: (anchor, text), the anchor being the line start (-1) or

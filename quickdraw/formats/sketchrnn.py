@@ -30,6 +30,10 @@ from ..table import DrawingTable, as_tables
 
 SPLITS = ("train", "valid", "test")
 TABLE_ROWS = 4096  # sketches per yielded table
+# Checks before allocating: official files are stored (ratio 1), savez_compressed strokes ~4x.
+MAX_NPZ_BYTES = 4 * 2 ** 30  # declared uncompressed size of the three arrays together
+MAX_RATIO = 100  # declared / compressed size of a member, beyond its first MiB
+MIN_PICKLED_SKETCH = 40  # bytes one (n, 3) array takes at least in a pickle
 
 
 def _reconstruct():
@@ -68,8 +72,13 @@ def _load_member(data: bytes, name: str) -> np.ndarray:
         shape, fortran, dtype = reader(f)
     except ValueError as err:
         raise QuickDrawError(f"{name} is not a readable .npy array ({err})") from None
+    declared = int(np.prod(shape, dtype=object))
     if not dtype.hasobject:
+        if declared * dtype.itemsize > len(data) - f.tell():
+            raise QuickDrawError(f"{name} declares an array of shape {shape} but holds only {len(data)} bytes")
         return np.lib.format.read_array(io.BytesIO(data), allow_pickle=False)
+    if len(shape) != 1 or declared * MIN_PICKLED_SKETCH > len(data):
+        raise QuickDrawError(f"{name} declares {shape} sketches, more than its {len(data)} bytes can hold")
     try:
         array = _ArrayUnpickler(f, encoding="latin1").load()
     except pickle.UnpicklingError as err:
@@ -77,9 +86,25 @@ def _load_member(data: bytes, name: str) -> np.ndarray:
                              "a numpy array (the file may be crafted to run code)") from None
     except Exception as err:  # a damaged pickle: any error from the unpickler
         raise QuickDrawError(f"{name} holds a damaged pickle ({type(err).__name__})") from None
-    if not isinstance(array, np.ndarray):
-        raise QuickDrawError(f"{name} does not hold an array")
+    if not isinstance(array, np.ndarray) or array.shape != tuple(shape):
+        raise QuickDrawError(f"{name} does not hold an array of the shape its header declares")
+    if sum(s.nbytes for s in array.tolist() if isinstance(s, np.ndarray)) > len(data):
+        raise QuickDrawError(f"{name} holds sketches that share their data, more than its {len(data)} bytes "
+                             "(the file may be crafted to exhaust memory)")
     return array
+
+
+def _check_sizes(archive: zipfile.ZipFile, members) -> None:
+    """Refuse members whose declared sizes would take more memory than a real Sketch-RNN file needs."""
+    infos = [archive.getinfo(m) for m in members]
+    total = sum(i.file_size for i in infos)
+    if total > MAX_NPZ_BYTES:
+        raise QuickDrawError(f"its arrays declare {total} bytes uncompressed, more than qd reads "
+                             f"({MAX_NPZ_BYTES})")
+    for i in infos:
+        if i.file_size > MAX_RATIO * i.compress_size + 2 ** 20:
+            raise QuickDrawError(f"{i.filename} declares {i.file_size} bytes from {i.compress_size} compressed; "
+                                 "refusing it (a zip bomb?)")
 
 
 def load_splits(stream: BinaryIO) -> dict[str, list[np.ndarray]]:
@@ -93,6 +118,7 @@ def load_splits(stream: BinaryIO) -> dict[str, list[np.ndarray]]:
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = {n[:-4]: n for n in archive.namelist() if n.endswith(".npy")}
+        _check_sizes(archive, [members[s] for s in SPLITS if s in members])
         found = {s: _load_member(archive.read(members[s]), members[s])
                  for s in SPLITS if s in members}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, KeyError) as err:
