@@ -28,7 +28,9 @@ from .render import render
 from .simplify import simplify
 
 # Functions whose module has another name load on first use; the rest are imported above.
-_LAZY = {"build": "subset", "open_dataset": "dataset_folder", "load": "datasets", "show_examples": "datasets"}
+_LAZY = {"build": "subset", "open_dataset": "dataset_folder", "load": "datasets", "show_examples": "datasets",
+         "QuickDrawData": "compat", "QuickDrawDataGroup": "compat", "QuickDrawing": "compat",
+         "QuickDrawAnimation": "compat"}
 
 __all__ = ["ATTRIBUTION", "__version__", "Drawing", "QuickDrawError", "category_names", "resolve_category",
            "download", "drawings", "export", "render", "simplify", *_LAZY]
