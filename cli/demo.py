@@ -25,6 +25,9 @@ SYNTHETIC_COUNT, REAL_COUNT = 500, 800  # drawings per class (the mirror holds 8
 RNN_CLASS = {False: "house", True: "eye"}
 CNN_EPOCHS, CNN_BATCH = 3, 32  # small batches: enough steps for batch-norm statistics to settle
 RNN_STEPS = 1500
+# Decoder-only: the demo samples and completes, never encodes. A VAE trained this briefly still anneals its KL
+# weight, so codes drawn from the prior fall where its decoder never was and many samples end at once.
+RNN_MODE = "decoder"
 RNN_HPARAMS = ("enc_rnn_size=96,dec_rnn_size=192,z_size=32,num_mixture=10,max_seq_len=120,"
                "batch_size=48,save_every=500")
 COMPLETIONS = 6
@@ -83,7 +86,8 @@ def _train_rnn(dataset: Path, category: str, rundir: Path) -> Path:
 
     if rundir.exists():
         shutil.rmtree(rundir)
-    train(dataset, rundir, categories=[category], steps=RNN_STEPS, hparams=RNN_HPARAMS, seed=0, progress=False)
+    train(dataset, rundir, categories=[category], mode=RNN_MODE, steps=RNN_STEPS, hparams=RNN_HPARAMS, seed=0,
+          progress=False)
     return rundir
 
 

@@ -12,7 +12,8 @@ import sys
 from quickdraw.errors import QuickDrawError
 
 # Each module defines register(subparsers); a command sets ``func(args) -> int | None``.
-COMMAND_MODULES = ["cli.data", "cli.info", "cli.dataset", "cli.cnn", "cli.rnn", "cli.evaluate", "cli.complete", "cli.models"]
+COMMAND_MODULES = ["cli.data", "cli.info", "cli.dataset", "cli.cnn", "cli.rnn", "cli.evaluate", "cli.complete",
+                   "cli.models", "cli.play"]
 
 
 def build_parser() -> argparse.ArgumentParser:

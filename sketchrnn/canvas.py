@@ -4,7 +4,9 @@
 ``completer(strokes, n, temperature, seed)`` returning an iterator of steps; each step is an (n, 5)
 array of stroke-5 rows in dataset units, one row per candidate, continuing from the last point of
 ``strokes[-1]``; a candidate's rows after its first end-of-sketch row are ignored. The panels pull
-steps on a timer, so the window stays responsive while they grow.
+steps on a timer, so the window stays responsive while they grow. The candidates also show lightly
+on the pad itself, continuing from where the pen stopped; left/right picks one and enter accepts it:
+its strokes become the user's and drawing goes on from there.
 
 >>> from matplotlib.figure import Figure
 >>> window = completion_window(Figure(), lambda strokes, n, t, seed: iter(()))
@@ -19,11 +21,12 @@ import time
 import numpy as np
 
 from quickdraw.errors import QuickDrawError
-from quickdraw.window import DrawingWindow, WindowPlugin, frame_axes
+from quickdraw.window import FRAME, DrawingWindow, WindowPlugin, frame_axes
 
 from .sample import COLOURS, Growth
 
-HELP = "r resample   up/down temperature   1-9 candidates"
+HELP = "r resample   up/down temperature   1-9 candidates   left/right pick   enter accept"
+GHOST_ALPHA, PICKED_ALPHA = 0.25, 0.6  # candidates drawn lightly on the pad; the picked one less so
 TEMPERATURE_RANGE = (0.1, 1.5)
 TICK_MS = 30
 TICK_BUDGET_S = 0.04
@@ -44,7 +47,9 @@ class CompletionPanels(WindowPlugin):
         self._growth = Growth((0, 0), n)
         self._panels = []
         self._lines: list[list] = []
+        self._ghosts: list[list] = []
         self._timer = None
+        self.picked = 0
 
     def attach(self, window, area) -> None:
         self.window, self._area = window, area
@@ -66,16 +71,23 @@ class CompletionPanels(WindowPlugin):
 
     def _reset_panels(self) -> None:
         self._lines = [[] for _ in range(self.n)]
+        for line in [g for ghosts in self._ghosts for g in ghosts]:
+            line.remove()
+        self._ghosts = [[] for _ in range(self.n)]
+        self.picked = min(self.picked, self.n - 1)
         self._growth = Growth((0, 0), self.n)
-        for ax in self._panels:
+        for i, ax in enumerate(self._panels):
             for line in list(ax.lines):
                 line.remove()
+            frame_axes(ax)
+            ax.set_title(f"{i + 1}", fontsize=8, color=COLOURS[i % len(COLOURS)])
             for s in self.window.strokes:
                 ax.plot(s[0], s[1], color="black", lw=1.5, solid_capstyle="round")
 
     def _refresh_info(self) -> None:
         state = "growing..." if self.completing else ""
-        self.window.set_info(f"temperature {self.temperature:.2f}   {self.n} candidates   seed {self.seed}   {state}")
+        self.window.set_info(f"temperature {self.temperature:.2f}   {self.n} candidates   seed {self.seed}   "
+                             f"picked {self.picked + 1}   {state}")
 
     # ---- what the window tells ----------------------------------------------------------------
     def strokes_changed(self, strokes) -> None:
@@ -107,9 +119,33 @@ class CompletionPanels(WindowPlugin):
             self._stop()
             self._build_panels()
             self._restart()
+        elif key in ("left", "right"):
+            self.pick((self.picked + (1 if key == "right" else -1)) % self.n)
+        elif key == "enter":
+            self.accept()
         else:
             return False
         return True
+
+    def pick(self, i: int) -> None:
+        """Highlight candidate ``i`` (0-based) on the pad: the one ``accept`` takes."""
+        self.picked = i
+        for j, ghosts in enumerate(self._ghosts):
+            for line in ghosts:
+                line.set_alpha(PICKED_ALPHA if j == i else GHOST_ALPHA)
+                line.set_linewidth(2.5 if j == i else 1.5)
+        self._refresh_info()
+        self.window.fig.canvas.draw_idle()
+
+    def accept(self) -> None:
+        """Make the picked candidate's strokes (as grown so far) the user's, and complete from there."""
+        extra = self.completions[self.picked] if self.picked < len(self.completions) else []
+        if not extra:
+            self.window.set_status("nothing to accept: that candidate has not drawn anything", "error")
+            return
+        self._stop()
+        self.window.set_strokes([*self.window.strokes, *[s.copy() for s in extra]])
+        self.window.set_status(f"accepted candidate {self.picked + 1}: draw on, or enter again to accept more")
 
     # ---- completions --------------------------------------------------------------------------
     @property
@@ -165,6 +201,7 @@ class CompletionPanels(WindowPlugin):
                 step = next(self._steps)
             except StopIteration:
                 self._stop()
+                self._note_empty()
                 break
             except QuickDrawError as err:
                 self._stop()
@@ -174,19 +211,44 @@ class CompletionPanels(WindowPlugin):
             taken += 1
             if self._growth.finished.all():
                 self._stop()
+                self._note_empty()
         if taken:
             self.window.fig.canvas.draw_idle()
         return taken
 
+    def _note_empty(self) -> None:
+        for i, ax in enumerate(self._panels):
+            if i < len(self.completions) and not self.completions[i]:
+                ax.set_title(f"{i + 1}: ended at once, nothing added", fontsize=8, color="#777777")
+
     def _grow(self, rows) -> None:
+        grown = set()
         for i, new_stroke in self._growth.add(rows):
             stroke = self._growth.completions[i][-1]
+            colour = COLOURS[i % len(COLOURS)]
             if new_stroke:
-                (line,) = self._panels[i].plot(*stroke, color=COLOURS[i % len(COLOURS)], lw=1.5,
-                                               solid_capstyle="round")
+                (line,) = self._panels[i].plot(*stroke, color=colour, lw=1.5, solid_capstyle="round")
                 self._lines[i].append(line)
+                alpha = PICKED_ALPHA if i == self.picked else GHOST_ALPHA
+                (ghost,) = self.window.pad.plot(*stroke, color=colour, lw=2.5 if i == self.picked else 1.5,
+                                                alpha=alpha, solid_capstyle="round", gid="ghost")
+                self._ghosts[i].append(ghost)
             else:
                 self._lines[i][-1].set_data(*stroke)
+                self._ghosts[i][-1].set_data(*stroke)
+            grown.add(i)
+        for i in grown:
+            self._fit(i)
+
+    def _fit(self, i: int) -> None:
+        """Widen panel ``i`` past the 0-255 frame when its candidate leaves it (nothing is clipped)."""
+        points = np.concatenate([np.array([[0.0, FRAME], [0.0, FRAME]]), *self._growth.completions[i]], axis=1)
+        low, high = points.min(axis=1), points.max(axis=1)
+        side = (high - low).max() * 1.04
+        centre = (low + high) / 2
+        ax = self._panels[i]
+        ax.set_xlim(centre[0] - side / 2, centre[0] + side / 2)
+        ax.set_ylim(centre[1] + side / 2, centre[1] - side / 2)
 
 
 def completion_window(fig, completer, *, n: int = 4, temperature: float = 0.4, seed: int = 0,

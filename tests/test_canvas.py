@@ -230,3 +230,43 @@ def test_closing_the_window_stops_growing_completions():
     assert canvas.plugin.completing
     canvas.fig.canvas.callbacks.process("close_event", CloseEvent("close_event", canvas.fig.canvas))
     assert not canvas.plugin.completing
+
+
+def test_candidates_show_lightly_on_the_pad_and_enter_accepts_the_picked_one():
+    canvas = make_canvas(completer=echo_completer, n=3, temperature=0.5, seed=4)
+    drag(canvas, LINE)
+    canvas.plugin.advance()
+    ghosts = [line for line in canvas.pad.lines if line.get_gid() == "ghost"]
+    assert len(ghosts) == sum(len(c) for c in canvas.plugin.completions) and ghosts
+    key(canvas, "right")
+    assert canvas.plugin.picked == 1
+    picked = [line for line in ghosts if line.get_alpha() > 0.5]
+    assert len(picked) == len(canvas.plugin.completions[1])
+    accepted = [s.copy() for s in canvas.plugin.completions[1]]
+    key(canvas, "enter")
+    assert len(canvas.strokes) == 1 + len(accepted)
+    for got, want in zip(canvas.strokes[1:], accepted):
+        assert np.allclose(got, want)
+    assert canvas.plugin.completing and "accepted candidate 2" in canvas.status  # goes on from there
+    canvas.plugin.advance()
+    expected = expected_echo(canvas.strokes[-1], 3, 0.5, 4)
+    assert np.allclose(canvas.plugin.completions[0][0], expected[0][0])
+    drag(canvas, VEE)  # and the user draws on
+    assert len(canvas.strokes) == 2 + len(accepted)
+
+
+def test_panels_frame_a_candidate_leaving_the_frame_and_say_when_one_ended_at_once():
+    def wanders(strokes, n, temperature, seed):
+        yield np.array([[200, 0, 1, 0, 0], [0, 0, 0, 0, 1]][:n])
+        yield np.array([[200, 0, 0, 1, 0], [0, 0, 0, 0, 1]][:n])
+        yield np.array([[0, 0, 0, 0, 1]] * n)
+
+    canvas = make_canvas(completer=wanders, n=2)
+    drag(canvas, LINE)
+    canvas.plugin.advance()
+    first, second = canvas.plugin._panels
+    assert first.get_xlim()[1] >= 160 + 400  # the wandering candidate is framed whole
+    assert "ended at once" in second.get_title() and canvas.plugin.completions[1] == []
+    key(canvas, "right")
+    key(canvas, "enter")
+    assert "nothing to accept" in canvas.status and len(canvas.strokes) == 1
