@@ -39,6 +39,8 @@ def register(sub) -> None:
     p = sub.add_parser("show", help="draw a grid of sketches (each stroke its own colour), or animate them")
     p.add_argument("source", metavar="SOURCE", help="a dataset folder or any supported file")
     p.add_argument("--category", help="only drawings of this category")
+    p.add_argument("--split", choices=("train", "valid", "test"),
+                   help="a dataset folder's split to show (default: train, then valid, then test)")
     p.add_argument("--n", type=int, default=36, help="number of sketches (default 36)")
     p.add_argument("--out", metavar="grid.png", help="write a PNG instead of opening a window")
     p.add_argument("--animate", metavar="out.gif", help="write a GIF drawing the sketches stroke by stroke")
@@ -80,7 +82,11 @@ def run_show(args) -> int:
 
     if args.n < 1:
         raise QuickDrawError(f"--n must be positive, not {args.n}")
-    drawings, synthetic = pick_drawings(args.source, args.category, args.n)
+    if not args.out and not args.animate:
+        from quickdraw.window import require_display
+
+        require_display(f"write a picture instead: qd show {args.source} --out grid.png")
+    drawings, synthetic = pick_drawings(args.source, args.category, args.n, args.split)
     label = LABEL if synthetic else None
     if args.animate:
         plots.animate(drawings, args.animate)
@@ -91,6 +97,18 @@ def run_show(args) -> int:
             print(args.out)
         else:
             import matplotlib.pyplot as plt
+
+            from quickdraw.window import fit_to_screen
+
+            fig = plt.gcf()
+            what = (f"{args.source}: {len(drawings)} drawings" + (f" of {args.category}" if args.category else "")
+                    + f" ({args.split or 'train, valid, test'} split" + ("" if args.split else "s") + ")"
+                    + (" - SYNTHETIC doodles, not Quick, Draw! data" if synthetic else " - Quick, Draw! data"))
+            fig.canvas.manager.set_window_title(f"qd show {what}")
+            import textwrap
+
+            fig.suptitle("\n".join(textwrap.wrap(what, 70)), fontsize=9, color="#b00000" if synthetic else "black")
+            fit_to_screen(fig)
             plt.show()
     if synthetic:
         print(LABEL)

@@ -68,20 +68,23 @@ def _write_ndjson(ds, split: str, tmp) -> None:
             f.write(json.dumps(drawing.to_json(), separators=(",", ":")) + "\n")
 
 
-def pick_drawings(source, category: str | None = None, n: int = 36) -> tuple[list, bool]:
+def pick_drawings(source, category: str | None = None, n: int = 36, split: str | None = None) -> tuple[list, bool]:
     """Return up to ``n`` drawings from a dataset folder or any supported file, and whether they are synthetic.
 
-    ``category`` keeps only drawings whose word matches (same forgiving matching as category names).
+    ``category`` keeps only drawings whose word matches (same forgiving matching as category names);
+    ``split`` takes a dataset folder's drawings from that split only (default: train, valid, test in turn).
     """
     from .categories import key as _key
 
     want = _key(category) if category else None
     if is_dataset(source):
         ds = open_dataset(source)
-        stream = itertools.chain.from_iterable(ds.drawings(s) for s in SPLITS)
+        stream = itertools.chain.from_iterable(ds.drawings(s) for s in ([split] if split else SPLITS))
         synthetic = ds.synthetic
     else:
         from .formats import read_path
+        if split:
+            raise QuickDrawError(f"--split picks a split of a dataset folder; {source} is a file")
         if not Path(source).exists():
             raise QuickDrawError(f"{source} does not exist")
         stream = read_path(source)

@@ -72,9 +72,7 @@ def window_figure(title: str, no_display_hint: str, figsize=(12, 6)):
     ``no_display_hint`` ends the error shown when there is no display, e.g. how to use file mode.
     The figure is shrunk to fit the screen it opens on.
     """
-    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        raise QuickDrawError(f"no display for an interactive window (DISPLAY is not set); run it under a "
-                             f"virtual display (xvfb-run qd ...) or {no_display_hint}")
+    require_display(no_display_hint)
     import matplotlib
 
     matplotlib.rcParams["toolbar"] = "None"
@@ -98,6 +96,13 @@ def window_figure(title: str, no_display_hint: str, figsize=(12, 6)):
     return fig
 
 
+def require_display(no_display_hint: str) -> None:
+    """Raise ``QuickDrawError`` (ending in ``no_display_hint``) when there is no display to open a window on."""
+    if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        raise QuickDrawError(f"no display for an interactive window (DISPLAY is not set); run it under a "
+                             f"virtual display (xvfb-run qd ...) or {no_display_hint}")
+
+
 def fit_to_screen(fig, margin: float = 0.9) -> None:
     """Shrink ``fig`` (keeping its shape) so that its window fits ``margin`` of the screen, where known."""
     screen = _screen_size(fig)
@@ -107,6 +112,11 @@ def fit_to_screen(fig, margin: float = 0.9) -> None:
     factor = min(1.0, margin * screen[0] / width, margin * screen[1] / height)
     if factor < 1.0:
         fig.set_size_inches(fig.get_size_inches() * factor, forward=True)
+        manager = getattr(fig.canvas, "manager", None)
+        window = getattr(manager, "window", None)
+        if hasattr(window, "wm_geometry"):  # Tk keeps the first, too large window size otherwise
+            toolbar = 45 if getattr(manager, "toolbar", None) is not None else 0
+            window.wm_geometry(f"{int(width * factor)}x{int(height * factor) + toolbar}")
 
 
 def _screen_size(fig) -> tuple[int, int] | None:
