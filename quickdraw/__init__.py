@@ -18,6 +18,10 @@ import os
 
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
+from .quiet_tensorflow import install as _quiet_tensorflow  # noqa: E402
+
+_quiet_tensorflow()  # TensorFlow's C++ start-up lines stay off the terminal (TF_CPP_MIN_LOG_LEVEL=0 keeps them)
+
 from .about import ATTRIBUTION, __version__
 from .categories import names as category_names, resolve as resolve_category
 from .download import download, drawings
