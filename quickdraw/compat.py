@@ -164,7 +164,7 @@ class QuickDrawDataGroup:
                             f"{remote.url_for(self._name, 'binary', mirror)}")
         keep = None if recognized is None else bool(recognized)
         self._drawings = [_record(d) for d in drawings(self._name, count=count, format="binary",
-                                                       mirror=mirror, recognized=keep)]
+                                                       mirror=mirror, recognized=keep, allow_short=True)]
         self._print_message(f"load complete: {len(self._drawings)} {self._name} drawings")
 
     def _print_message(self, message: str) -> None:

@@ -254,14 +254,16 @@ def _kept(names: list[str], results: list, errors: list) -> str:
     return "interrupted; kept " + ", ".join(kept)
 
 
-def drawings(category: str, count: int | None = 100, recognized: bool | None = True,
-             format: str = "simplified", mirror: str | None = None) -> Iterator[Drawing]:
+def drawings(category: str, count: int | None = 100, recognized: bool | None = None,
+             format: str = "simplified", mirror: str | None = None, allow_short: bool = False) -> Iterator[Drawing]:
     """Iterate the first ``count`` drawings of a category straight from the bucket or a mirror.
 
     Only about the bytes of those drawings are fetched. ``recognized`` keeps recognized (True)
-    or unrecognized (False) drawings; None keeps all. ``count=None`` reads to the end of the file.
-    ``format`` is simplified, raw or binary (with metadata) or bitmap (28x28 rows, no metadata:
-    every row counts as recognized). Fewer drawings come out when the file holds fewer.
+    or unrecognized (False) drawings; None (the default, as for ``build``) keeps all.
+    ``count=None`` reads to the end of the file. ``format`` is simplified, raw or binary (with
+    metadata) or bitmap (28x28 rows, no metadata: every row counts as recognized). When the file
+    holds fewer than ``count`` matching drawings, the iteration ends with a QuickDrawError saying
+    so, as ``build`` refuses, unless ``allow_short`` (then it just ends).
 
     >>> [d.countrycode for d in drawings("cat", count=2)]           # doctest: +SKIP
     ['VE', 'US']
@@ -276,9 +278,20 @@ def drawings(category: str, count: int | None = 100, recognized: bool | None = T
     name = resolve(category)
     source = remote.open_mirror(mirror)
     url = source.url(name, fmt)
-    if fmt == "bitmap":
-        return _bitmap_drawings(source, url, name, count)
-    return _record_drawings(source, url, fmt, name, count, recognized)
+    found = _bitmap_drawings(source, url, name, count) if fmt == "bitmap" else \
+        _record_drawings(source, url, fmt, name, count, recognized)
+    return found if allow_short or count is None else _exactly(found, count, url, recognized)
+
+
+def _exactly(found: Iterator[Drawing], count: int, url: str, recognized) -> Iterator[Drawing]:
+    got = 0
+    for drawing in found:
+        got += 1
+        yield drawing
+    if got < count:
+        which = "" if recognized is None else (" recognized" if recognized else " unrecognized")
+        raise QuickDrawError(f"{url} holds only {got}{which} drawings (asked for {count}); "
+                             "pass allow_short=True to take what there is, or ask for fewer")
 
 
 def _record_drawings(source, url, fmt, name, count, recognized) -> Iterator[Drawing]:

@@ -274,7 +274,7 @@ def _records(mirror: Path, rel: str) -> list[Drawing]:
 
 def test_drawings_come_with_metadata_for_little_transfer(http_mirror, mirror):
     want = [d for d in _records(mirror, "full/simplified/eye.ndjson") if d.recognized][:100]
-    got = list(drawings("eye", count=100, mirror=http_mirror.url))
+    got = list(drawings("eye", count=100, recognized=True, mirror=http_mirror.url))
     assert got == want and got[0].key_id and got[0].countrycode and got[0].timestamp
     assert http_mirror.sent("eye") <= len(_prefix(mirror, "full/simplified/eye.ndjson", "simplified", 110)) + 65536
 
@@ -317,6 +317,16 @@ def test_drawings_as_bitmaps(http_mirror, mirror):
     assert [d.word for d in got] == ["cat"] * 5
     assert all(np.array_equal(d.bitmap, r.reshape(28, 28)) for d, r in zip(got, rows))
     assert http_mirror.sent("cat.npy") == partial.NPY_HEAD + 5 * 784
+
+
+def test_drawings_of_a_short_file_end_with_an_error_unless_allowed(http_mirror, mirror):
+    held = len(_records(mirror, "full/simplified/cat.ndjson"))
+    got = []
+    with pytest.raises(QuickDrawError, match=rf"cat.ndjson holds only {held} drawings \(asked for 100\)"):
+        for d in drawings("cat", count=100, mirror=http_mirror.url):
+            got.append(d)
+    assert len(got) == held  # what there is comes first, as from build with --allow-short
+    assert len(list(drawings("cat", count=100, mirror=http_mirror.url, allow_short=True))) == held
 
 
 def test_drawings_errors_are_raised_at_the_call(http_mirror):
