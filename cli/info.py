@@ -6,10 +6,11 @@ TOP_COUNTRIES = 5
 
 def register(sub) -> None:
     """Add ``qd info`` to the ``qd`` parser."""
-    p = sub.add_parser("info", help="show what a dataset file holds (any of the five formats)",
-                       description="Print a file's format, number of drawings, categories, "
-                       "recognized share and top countries.")
-    p.add_argument("file", metavar="FILE", help=".ndjson, .bin, .npy or .npz file")
+    p = sub.add_parser("info", help="show what a dataset file or a dataset folder holds",
+                       description="Print a file's format, number of drawings, categories, recognized share and "
+                       "top countries; or a dataset folder's classes, splits and bitmaps.",
+                       epilog="examples: qd info cat.ndjson; qd info homework/")
+    p.add_argument("file", metavar="FILE", help=".ndjson, .bin, .npy or .npz file, or a folder made by qd build")
     p.set_defaults(func=run_info)
 
 
@@ -18,6 +19,15 @@ def run_info(args) -> int:
     from quickdraw.info import summarise
 
     s = summarise(args.file)
+    if s["format"] == "dataset folder":
+        print(f"folder:      {s['path']}")
+        print(f"format:      {s['description']}")
+        print(f"classes:     {len(s['classes'])}: {', '.join(s['classes'][:10])}"
+              + (f" (+{len(s['classes']) - 10} more)" if len(s["classes"]) > 10 else ""))
+        print(f"drawings:    {s['drawings']} (" + ", ".join(f"{k} {v}" for k, v in s["splits"].items()) + ")")
+        print(f"holds:       {s['image_size']}x{s['image_size']} bitmaps" + (", strokes" if s["has_strokes"] else ""))
+        print(f"source:      {s['attribution']}")
+        return 0
     print(f"file:        {s['path']}")
     print(f"format:      {s['format']} - {s['description']}")
     print(f"drawings:    {s['drawings']}")

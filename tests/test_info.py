@@ -62,3 +62,28 @@ def test_qd_info_reports_bad_files_in_one_line(tmp_path, capsys):
     assert err.startswith("qd: ") and "the name says .bin" in err and len(err.splitlines()) == 1
     with pytest.raises(QuickDrawError, match="no such file"):
         summarise(tmp_path / "none.npy")
+
+
+def _run_info(path):
+    import contextlib
+    import io
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        status = main(["info", str(path)])
+    return status, out.getvalue(), err.getvalue()
+
+
+def test_info_on_a_dataset_folder_and_on_other_folders(synthetic_dataset, tmp_path):
+    from quickdraw.dataset_folder import open_dataset
+
+    status, out, err = _run_info(synthetic_dataset)
+    folder = open_dataset(synthetic_dataset)
+    assert status == 0 and f"{sum(folder.count(s) for s in ('train', 'valid', 'test'))} (train" in out
+    assert "circle, square, star" in out and "SYNTHETIC" in out
+    (tmp_path / "run").mkdir()
+    (tmp_path / "run" / "run.json").write_text("{}")
+    status, _, err = _run_info(tmp_path / "run")
+    assert status == 1 and "is a qd training run" in err and err.count("\n") == 1
+    status, _, err = _run_info(tmp_path)
+    assert status == 1 and "not a qd dataset" in err
