@@ -242,6 +242,20 @@ class DrawingWindow:
         """The stroke under the pen right now, as a (2, k) array of frame points, or None."""
         return None if self._points is None else np.array(self._points).T
 
+    def cancel_stroke(self) -> np.ndarray | None:
+        """End the stroke under the pen without adding it (e.g. when a game's round ends mid-stroke).
+
+        Returns it simplified as a finished stroke would be, or None when the pen was up.
+        """
+        if self._points is None:
+            return None
+        points, self._points = np.array(self._points).T, None
+        self._live.remove()
+        self._live = None
+        if np.ptp(points, axis=1).max() < 1:
+            return None
+        return np.asarray(simplify_partial([points])[0], dtype=np.float64)
+
     def _release(self, event) -> None:
         if self._points is None or event.button != 1:
             return

@@ -198,7 +198,8 @@ class Game(WindowPlugin):
         now = self.clock()
         current = self.current
         current.seconds = round(now - self._started, 2)
-        current.strokes = [s.copy() for s in self.window.strokes]
+        live = self.window.cancel_stroke()  # a stroke under the pen belongs to this round
+        current.strokes = [s.copy() for s in self.window.strokes] + ([live] if live is not None else [])
         current.timestamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
         self._ended_at = now
         self.line = text
@@ -293,6 +294,8 @@ def draw_summary(fig, rounds, synthetic: bool = False) -> None:
         ax.set_aspect("equal")
         for s in r.strokes:
             ax.plot(s[0], s[1], color="black", lw=2, solid_capstyle="round")
+        if not r.strokes:
+            ax.text(127, 127, "(nothing drawn)", ha="center", va="center", fontsize=9, color="#777777")
         verdict = "recognised" if r.recognized else ("skipped" if r.skipped else "not recognised")
         ax.set_title(f"{r.category}: {verdict}\n{r.seconds:.1f} s", fontsize=10,
                      color="#1b7e34" if r.recognized else "#b00000")
@@ -384,10 +387,13 @@ def _leave(rounds, out: Path, synthetic: bool, seed: int, log) -> None:
     if not rounds:
         log("no drawing to save")
         return
-    save_rounds(rounds, out, seed)
+    drawn = [r for r in rounds if r.strokes]
+    if drawn:
+        save_rounds(drawn, out, seed)
     summary = save_summary(rounds, out.with_suffix(".png"), synthetic)
     known = sum(r.recognized for r in rounds)
-    log(f"recognised {known} of {len(rounds)}: appended {len(rounds)} drawings to {out}, summary in {summary}")
+    saved = f"appended {len(drawn)} drawings to {out}" if drawn else f"nothing drawn to save in {out}"
+    log(f"recognised {known} of {len(rounds)}: {saved}, summary in {summary}")
 
 
 def _show_summary(fig, rounds, synthetic: bool) -> None:
