@@ -1,11 +1,15 @@
-"""Peak memory and speed of `qd build` at scale: 1,000,000 SYNTHETIC drawings must stay under 2 GB RSS.
+"""Peak memory and speed of `qd build` at scale (issue 18): the streaming builder's RSS must not grow.
 
-    python3 bench/bench_build.py [--total 1000000]
+    python3 bench/bench_build.py [--totals 1000000,4000000] [--old-rev b1a5b59] [--skip-old] [--skip-beam]
 
-Runs the build in a child process and reads its peak RSS (ru_maxrss), beside the RSS of a child that
-only imports the same modules (the baseline).
+Each build runs in a child process that reports its peak RSS (ru_maxrss) and CPU seconds; beside them:
+a child that only imports the same modules (the baseline), today's in-memory builder (``quickdraw/subset.py``
+at ``--old-rev``, loaded from git) at the first total, a ``--count all`` build of every category of the
+offline mirror (real drawings: bytes per drawing and rate, for the 50M estimate) and the same build on
+Beam's DirectRunner. drawings/s per core = drawings / CPU seconds of the child.
 """
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -13,41 +17,112 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+MIRROR = ROOT.parent / "shared" / "quickdraw"
+FULL = 50_000_000
 CHILD = """
-import sys, resource
+import sys, resource, json
 sys.path.insert(0, {root!r})
 from quickdraw import synthetic, render, strokes
 from quickdraw.subset import build
-if {do_build}:
-    build(list(synthetic.CLASSES[:{k}]), {per_class}, {out!r}, synthetic=True, quiet=True)
-print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+if {old!r}:
+    import importlib.util, subprocess
+    src = subprocess.run(["git", "-C", {root!r}, "show", {old!r} + ":quickdraw/subset.py"], capture_output=True,
+                         text=True, check=True).stdout
+    spec = importlib.util.spec_from_loader("quickdraw._subset_old", loader=None)
+    old = importlib.util.module_from_spec(spec)
+    old.__package__ = "quickdraw"
+    sys.modules[spec.name] = old
+    exec(compile(src, "subset_old.py", "exec"), old.__dict__)
+    build = old.build
+kw = {kw!r}
+if kw:
+    build(**kw)
+u = resource.getrusage(resource.RUSAGE_SELF)
+print(json.dumps([u.ru_maxrss, u.ru_utime + u.ru_stime]))
 """
 
 
-def child(do_build, k, per_class, out):
-    code = CHILD.format(root=str(ROOT), do_build=do_build, k=k, per_class=per_class, out=out)
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+def child(kw, old=""):
+    """Run one build (or none: ``kw`` {}) in a child; return (peak RSS MiB, CPU s, wall s)."""
+    code = CHILD.format(root=str(ROOT), kw=kw, old=old)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
-        sys.exit(done.stderr)
-    return int(done.stdout.split()[-1]) / 1024
+        sys.exit(done.stderr[-3000:])
+    rss, cpu = json.loads(done.stdout.split("\n")[-2])
+    return rss / 1024, cpu, time.perf_counter() - start
+
+
+def synthetic_kw(total, classes, out):
+    from quickdraw import synthetic
+    return dict(categories=list(synthetic.CLASSES[:classes]), count=total // classes, out=str(out),
+                synthetic=True, quiet=True)
+
+
+def disk(folder):
+    return sum(f.stat().st_size for f in Path(folder).iterdir())
+
+
+def report(what, n, rss, cpu, wall, size=None, base=None):
+    extra = f", {size / 2**20:,.0f} MiB on disk" if size is not None else ""
+    over = f" ({rss - base:+,.0f} over imports)" if base is not None else ""
+    print(f"{what}: {n:,} drawings, peak RSS {rss:,.0f} MiB{over}, {wall:,.0f} s wall, {cpu:,.0f} s CPU, "
+          f"{n / cpu:,.0f} drawings/s per core{extra}", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--total", type=int, default=1_000_000)
+    parser.add_argument("--totals", default="1000000,4000000")
     parser.add_argument("--classes", type=int, default=8)
+    parser.add_argument("--old-rev", default="b1a5b59", help="git revision of today's in-memory builder")
+    parser.add_argument("--skip-old", action="store_true")
+    parser.add_argument("--skip-beam", action="store_true")
     args = parser.parse_args()
-    per_class = args.total // args.classes
-    base = child(False, args.classes, per_class, "")
-    with tempfile.TemporaryDirectory() as tmp:
-        start = time.perf_counter()
-        peak = child(True, args.classes, per_class, str(Path(tmp) / "ds"))
-        seconds = time.perf_counter() - start
-        size = sum(f.stat().st_size for f in (Path(tmp) / "ds").iterdir()) / 2**20
-    total = per_class * args.classes
-    print(f"imports only: peak RSS {base:,.0f} MiB")
-    print(f"build {total:,} drawings ({args.classes} classes): peak RSS {peak:,.0f} MiB "
-          f"(target < 2048), {seconds:.0f} s, {total / seconds:,.0f} drawings/s, {size:,.0f} MiB on disk")
+    totals = [int(t) for t in args.totals.split(",")]
+    base, _, _ = child({})
+    print(f"imports only: peak RSS {base:,.0f} MiB", flush=True)
+    peaks = []
+    with tempfile.TemporaryDirectory(dir=ROOT.parent) as tmp:
+        for i, total in enumerate(totals):
+            n = total // args.classes * args.classes
+            if i == 0 and not args.skip_old:
+                out = Path(tmp) / "old"
+                rss, cpu, wall = child(synthetic_kw(total, args.classes, out), old=args.old_rev)
+                report(f"in-memory builder ({args.old_rev})", n, rss, cpu, wall, disk(out), base)
+                old_rate = n / cpu
+            out = Path(tmp) / f"s{total}"
+            rss, cpu, wall = child(synthetic_kw(total, args.classes, out))
+            report("streaming builder", n, rss, cpu, wall, disk(out), base)
+            peaks.append(rss)
+            synth_rate = n / cpu
+            if not args.skip_old and i == 0:
+                print(f"  per core: {synth_rate:,.0f} vs {old_rate:,.0f} drawings/s ({synth_rate / old_rate:.2f}x)")
+            subprocess.run(["rm", "-rf", str(out), str(Path(tmp) / "old")])
+        if len(peaks) > 1:
+            print(f"peak RSS {peaks[-1]:,.0f} vs {peaks[0]:,.0f} MiB: {100 * (peaks[-1] / peaks[0] - 1):+.1f}% "
+                  f"for {totals[-1] / totals[0]:.0f}x the drawings", flush=True)
+        if not (MIRROR / "categories.txt").exists():
+            return
+        names = [line.strip() for line in (MIRROR / "categories.txt").read_text().splitlines() if line.strip()]
+        real = dict(categories=names, count="all", mirror=str(MIRROR), quiet=True)
+        out = Path(tmp) / "real"
+        rss, cpu, wall = child({**real, "out": str(out)})
+        n = json.loads((out / "dataset.json").read_text())["total"]
+        size = disk(out)
+        m = json.loads((out / "dataset.json").read_text())
+        spill = sum(e["bytes"][k] + 16 for sh in m["shards"].values() for e in sh for k in ("strokes", "meta"))
+        report(f"mirror, {len(names)} categories, --count all", n, rss, cpu, wall, size, base)
+        rate = n / cpu
+        print(f"50M estimate (full dataset, this machine, one core): {FULL / rate / 3600:,.1f} h at {rate:,.0f} "
+              f"drawings/s (real drawings, parse included); peak RSS ~{max(peaks + [rss]):,.0f} MiB (flat in "
+              f"the count); disk {FULL * size / n / 2**30:,.0f} GiB for the dataset, and while building up to "
+              f"~{FULL * spill / n / 2**30:,.0f} GiB more of spill", flush=True)
+        if not args.skip_beam:
+            bout = Path(tmp) / "beam"
+            rss, cpu, wall = child({**real, "out": str(bout), "runner": "beam"})
+            report("same build on Beam's DirectRunner", n, rss, cpu, wall, disk(bout), base)
+            same = all((out / f.name).read_bytes() == f.read_bytes() for f in bout.iterdir())
+            print(f"  DirectRunner {n / wall:,.0f} drawings/s wall; folders identical: {same}", flush=True)
 
 
 if __name__ == "__main__":

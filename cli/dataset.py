@@ -7,7 +7,7 @@ def register(sub) -> None:
     p = sub.add_parser("build", help="build a class-filtered dataset folder (bitmaps + strokes, splits, manifest)")
     p.add_argument("categories", nargs="*", metavar="CATEGORY",
                    help="category names (with --synthetic: synthetic classes; none = all of them)")
-    p.add_argument("--count", required=True, help="drawings per class")
+    p.add_argument("--count", required=True, help="drawings per class, or all (every drawing of each class)")
     p.add_argument("--source", default="simplified", choices=["simplified", "binary", "raw", "bitmap"],
                    help="official files to build from (raw is simplified on the way; bitmap gives no strokes)")
     group = p.add_mutually_exclusive_group()
@@ -19,7 +19,8 @@ def register(sub) -> None:
     p.add_argument("--splits", default="0.8,0.1,0.1", help="train,valid,test fractions (default 0.8,0.1,0.1)")
     p.add_argument("--seed", default=0, help="seed for sampling and splits (default 0)")
     p.add_argument("--sample", default="first", choices=["first", "random"],
-                   help="the first N drawings (partial download) or a seeded random N (whole files)")
+                   help="the first N drawings (partial download) or a seeded random N (whole files; keeps up to N "
+                        "drawings of one class in memory)")
     p.add_argument("--out", required=True, help="dataset folder to create")
     p.add_argument("--mirror", metavar="URL_OR_DIR", help="bucket mirror (default: QD_MIRROR or the public bucket)")
     p.add_argument("--size", default=28, help="bitmap side in pixels (default 28)")
@@ -28,6 +29,12 @@ def register(sub) -> None:
     p.add_argument("--allow-short", action="store_true", help="take fewer than --count where a class has fewer")
     p.add_argument("--force", action="store_true", help="replace the dataset --out holds")
     p.add_argument("--quiet", action="store_true", help="no progress bars")
+    p.add_argument("--runner", default="local", choices=["local", "beam"],
+                   help="local: stream on this machine (default); beam: an Apache Beam pipeline "
+                        "(pip install 'qd[beam]')")
+    p.add_argument("--beam-options", metavar='"--opt=v ..."',
+                   help="standard Beam pipeline options, written with =, e.g. "
+                        "--beam-options=\"--runner=DataflowRunner --project=...\" (default: the DirectRunner)")
     p.set_defaults(func=run_build)
 
     p = sub.add_parser("export", help="export a dataset as npz, ndjson files or a PNG contact sheet")
@@ -56,7 +63,7 @@ def run_build(args) -> int:
     out = build(args.categories, args.count, args.out, source=args.source, recognized=args.recognized,
                 countries=countries, splits=args.splits, seed=args.seed, sample=args.sample,
                 mirror=args.mirror, size=args.size, synthetic=args.synthetic, allow_short=args.allow_short,
-                force=args.force, quiet=args.quiet)
+                force=args.force, quiet=args.quiet, runner=args.runner, beam_options=args.beam_options)
     ds = open_dataset(out)
     counts = ", ".join(f"{s} {ds.count(s)}" for s in ds.manifest["counts"])
     print(f"built {out}: {len(ds.classes)} classes, {counts}; {ds.image_size}x{ds.image_size} bitmaps"

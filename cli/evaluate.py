@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 from cli.models import add_model_arguments, where
@@ -33,7 +34,8 @@ def run_evaluate(args) -> int:
     if is_cnn_run(args.rundir):
         from quickdraw.classifier import evaluate_run
 
-        metrics = evaluate_run(args.rundir, args.data, split=args.split)
+        metrics = evaluate_run(args.rundir, args.data, split=args.split,
+                               warn=lambda message: print(f"qd: {message}", file=sys.stderr))
     else:
         from sketchrnn.evaluate import evaluate_run
 

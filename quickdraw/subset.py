@@ -1,82 +1,64 @@
 """Build class-filtered, balanced, split dataset folders from the bucket, a mirror or synthetic doodles.
 
+Two runners write the same folder: ``local`` streams on this machine (``build_stream``: memory bounded
+by a shard and a spill bucket, not by the number of drawings) and ``beam`` runs an Apache Beam pipeline
+(``build_beam``, ``pip install 'qd[beam]'``). Where each drawing goes is ``build_plan``'s.
+
 >>> build(["cat", "dog"], count=100, out="homework/")  # doctest: +SKIP
 PosixPath('homework')
 """
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 import sys
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from . import validate
-from .about import ATTRIBUTION, __version__
 from .atomic import reporting
+from .build_plan import SHARD_SIZE, split_sizes  # noqa: F401
+from .build_records import MAX_POINTS, RENDER_CHUNK, Choice, manifest, write_manifest  # noqa: F401
 from .cache import locked
 from .categories import resolve_all
 from .dataset_folder import FORMAT_VERSION, MANIFEST, SPLITS, is_dataset, open_dataset  # noqa: F401
 from .errors import QuickDrawError
-from .strokes import to_stroke3
 
 SOURCES = ("simplified", "binary", "raw", "bitmap")
-SHARD_SIZE = 20_000
-RENDER_CHUNK = 4096
-MAX_POINTS = 32_000  # point counts are stored as int16
+RUNNERS = ("local", "beam")
 
 
-@dataclass
-class _ClassDrawings:
-    """The drawings kept for one class, columnar: stroke-3 rows or bitmap rows, plus metadata."""
-
-    sequences: list = field(default_factory=list)
-    bitmaps: list = field(default_factory=list)
-    meta: list = field(default_factory=list)
-
-    def __len__(self):
-        return len(self.meta)
-
-    def add(self, drawing) -> None:
-        if drawing.bitmap is not None and not drawing.strokes:
-            self.bitmaps.append(np.asarray(drawing.bitmap, np.uint8).reshape(-1))
-        else:
-            self.sequences.append(to_stroke3(drawing.strokes))
-        self.meta.append({"key_id": drawing.key_id, "countrycode": drawing.countrycode,
-                          "timestamp": drawing.timestamp, "recognized": bool(drawing.recognized)})
-
-
-def split_sizes(n: int, splits) -> list[int]:
-    """Split ``n`` drawings into train/valid/test sizes by ``splits``, rounding so they sum to ``n``."""
-    bounds = np.round(np.cumsum([0, *splits]) * n).astype(int)
-    bounds[-1] = n
-    return list(np.diff(bounds))
-
-
-def build(categories, count: int, out, *, source: str = "simplified", recognized: bool | None = None,
+def build(categories, count, out, *, source: str = "simplified", recognized: bool | None = None,
           countries=None, splits=(0.8, 0.1, 0.1), seed: int = 0, sample: str = "first", mirror=None,
           size: int = 28, synthetic: bool = False, allow_short: bool = False, force: bool = False,
-          quiet: bool = False) -> Path:
+          quiet: bool = False, runner: str = "local", beam_options: str | None = None) -> Path:
     """Build a dataset folder at ``out`` with ``count`` drawings per class; return its path.
 
+    ``count`` "all" takes every drawing of each class (not with ``synthetic``, which never ends).
     ``recognized`` None keeps all drawings, True only recognized ones, False only unrecognized ones.
     ``countries`` is a list of two-letter codes. With ``synthetic`` the drawings come from
-    ``quickdraw.synthetic`` (no network) and are labelled synthetic everywhere.
+    ``quickdraw.synthetic`` (no network) and are labelled synthetic everywhere. ``runner`` "beam" runs
+    the build as an Apache Beam pipeline with ``beam_options`` (a command line of pipeline options).
     """
     from . import synthetic as synth
 
-    count, seed = validate.count(count), validate.seed(seed)
+    if runner not in RUNNERS:
+        raise QuickDrawError(f"unknown --runner {runner!r}; choose local or beam")
+    if beam_options and runner != "beam":
+        raise QuickDrawError("--beam-options needs --runner beam")
+    every = isinstance(count, str) and count.strip().lower() == "all"
+    count = None if every else validate.count(count)
+    seed = validate.seed(seed)
     splits, size = validate.splits(splits), validate.integer("--size", size, 8, 256)
     if source not in SOURCES:
         raise QuickDrawError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     if sample not in ("first", "random"):
         raise QuickDrawError(f"unknown --sample {sample!r}; choose first or random")
     if synthetic:
+        if every:
+            raise QuickDrawError("--count all needs real categories: synthetic doodles never run out; "
+                                 "give --count a number")
         names = list(categories) or list(synth.CLASSES)
         unknown = [n for n in names if n not in synth.CLASSES]
         if unknown:
@@ -92,7 +74,14 @@ def build(categories, count: int, out, *, source: str = "simplified", recognized
     if source == "bitmap" and not synthetic and size != 28:
         raise QuickDrawError("--source bitmap gives the official 28x28 bitmaps; use --size 28, or a vector "
                              "source (simplified, binary, raw) to render other sizes")
-    countries = sorted({c.upper() for c in countries}) if countries else None
+    if runner == "beam":
+        from .build_beam import require_beam
+        require_beam()
+    countries = tuple(sorted({c.upper() for c in countries})) if countries else None
+    choice = Choice(count=count, source=source, recognized=recognized, countries=countries, sample=sample,
+                    seed=seed, mirror=None if mirror is None else str(mirror), synthetic=bool(synthetic),
+                    allow_short=allow_short)
+    has_strokes = source != "bitmap" or bool(synthetic)
     out = target(out)
     with reporting(out.parent, "create"):
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -104,41 +93,29 @@ def build(categories, count: int, out, *, source: str = "simplified", recognized
         try:
             with reporting(out.parent, "write to"):
                 tmp.mkdir()
-            per_class = {}
-            urls = {}
-            for name in names:
-                per_class[name], urls[name] = _collect(name, count, source, recognized, countries, sample, seed,
-                                                       mirror, synthetic, quiet)
-                got = len(per_class[name])
-                if got < count and not allow_short:
-                    raise QuickDrawError(
-                        f"class {name!r} has only {got} drawings after filtering (asked for {count}); "
-                        "use --allow-short to take what there is, or a smaller --count")
-                if got == 0:
-                    raise QuickDrawError(f"class {name!r} has no drawings after filtering")
-            manifest = _write_shards(tmp, names, per_class, splits, seed, size,
-                                     has_strokes=(source != "bitmap" or synthetic), quiet=quiet, out=out)
-            manifest.update(
-                format_version=FORMAT_VERSION,
-                synthetic=bool(synthetic),
-                classes=names,
-                image_size=size,
-                seed=seed,
-                splits=dict(zip(SPLITS, splits)),
-                source={"kind": "synthetic" if synthetic else source, "urls": urls},
-                filters={"count": count, "recognized": recognized, "countries": countries,
-                         "sample": sample, "allow_short": allow_short},
-                attribution=synth.LABEL if synthetic else ATTRIBUTION,
-                created_by=f"qd {__version__}",
-            )
-            with reporting(out / MANIFEST):
-                (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n", "utf-8")
+            if runner == "beam":
+                from .build_beam import build_beam
+                build_beam(tmp, out, names, choice, splits, size, has_strokes, beam_options)
+            else:
+                _build_local(tmp, out, names, choice, splits, size, has_strokes, quiet)
             with reporting(out, "replace"):
                 _swap_into_place(tmp, out)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
     return out
+
+
+def _build_local(tmp, out, names, choice, splits, size, has_strokes, quiet) -> None:
+    from .build_stream import build_local
+
+    bar = _progress(None if choice.count is None else choice.count * len(names), "building", quiet)
+    try:
+        counts, shards, scale, urls = build_local(tmp, out, names, choice, splits, size, has_strokes, bar)
+    finally:
+        bar.close()
+    write_manifest(tmp, out, manifest(names, counts, shards, scale, urls, choice=choice, splits=splits,
+                                      size=size, has_strokes=has_strokes))
 
 
 def target(out) -> Path:
@@ -206,156 +183,6 @@ def _swap_into_place(tmp: Path, out: Path) -> None:
     tmp.rename(out)
     if old is not None:
         shutil.rmtree(old, ignore_errors=True)
-
-
-def _drawing_stream(name, count, source, seed, mirror, synthetic):
-    """Yield (drawings iterator, source url) for one class."""
-    if synthetic:
-        from . import synthetic as synth
-        return synth.iter_drawings(name, count or 10 ** 9, seed=seed), "synthetic"
-    from . import remote
-    from .download import drawings
-    return (drawings(name, count=count, recognized=None, format=source, mirror=mirror),
-            remote.url_for(name, source, mirror))
-
-
-def _collect(name, count, source, recognized, countries, sample, seed, mirror, synthetic, quiet):
-    """Read one class's drawings, filter them, and keep ``count`` (the first, or a seeded random sample)."""
-    exact = sample == "first" and recognized is None and not countries
-    stream, url = _drawing_stream(name, count if exact else None, source, seed, mirror, synthetic)
-    kept = _ClassDrawings()
-    simplify = None
-    if source == "raw" and not synthetic:
-        from .simplify import simplify
-    rng = np.random.default_rng([seed, _stable_hash(name)])
-    reservoir: list = []
-    seen = 0
-    try:
-        for drawing in _named(stream, url):
-            if recognized is not None and bool(drawing.recognized) != recognized:
-                continue
-            if countries and drawing.countrycode.upper() not in countries:
-                continue
-            if sample == "first" or synthetic:
-                reservoir.append(drawing)
-                if len(reservoir) >= count:
-                    break
-            else:
-                seen += 1
-                if len(reservoir) < count:
-                    reservoir.append(drawing)
-                else:
-                    j = rng.integers(seen)
-                    if j < count:
-                        reservoir[j] = drawing
-    finally:
-        close = getattr(stream, "close", None)
-        if close:
-            close()
-    for drawing in reservoir:
-        if simplify is not None:
-            drawing.strokes = [np.asarray(s) for s in simplify(drawing.strokes)]
-        if drawing.strokes and sum(np.asarray(s).shape[-1] for s in drawing.strokes) > MAX_POINTS:
-            continue
-        kept.add(drawing)
-    return kept, url
-
-
-def _named(stream, url):
-    """``stream``, with its errors naming ``url`` when they do not already."""
-    try:
-        yield from stream
-    except QuickDrawError as err:
-        if url in str(err) or url.removeprefix("file://") in str(err):
-            raise
-        raise QuickDrawError(f"{url}: {err}") from None
-
-
-def _stable_hash(text: str) -> int:
-    return int.from_bytes(text.encode("utf-8")[:8].ljust(8, b"\0"), "little") ^ len(text)
-
-
-def _write_shards(folder: Path, names, per_class, splits, seed, size, has_strokes, quiet, out: Path) -> dict:
-    """Assign splits per class, shuffle each split across classes, render and write shards.
-
-    Write errors name the file as it will be called in ``out``."""
-    from .render import render
-    from .strokes import from_stroke3
-
-    assignments = {s: [] for s in SPLITS}
-    counts = {s: {} for s in SPLITS}
-    for label, name in enumerate(names):
-        n = len(per_class[name])
-        order = np.random.default_rng([seed, label]).permutation(n)
-        start = 0
-        for split, k in zip(SPLITS, split_sizes(n, splits)):
-            picked = order[start:start + k]
-            start += k
-            counts[split][name] = int(k)
-            assignments[split].append(np.stack([np.full(k, label), picked], axis=1))
-
-    shards = {}
-    total_sum = np.zeros(2)
-    total_sq = 0.0
-    total_n = 0
-    progress = _progress(sum(len(c) for c in per_class.values()), "writing shards", quiet)
-    for split_index, split in enumerate(SPLITS):
-        pairs = np.concatenate(assignments[split]) if assignments[split] else np.zeros((0, 2), int)
-        pairs = pairs[np.random.default_rng([seed, 1000 + split_index]).permutation(len(pairs))]
-        shards[split] = []
-        for shard_index, start in enumerate(range(0, max(len(pairs), 1), SHARD_SIZE)):
-            chunk = pairs[start:start + SHARD_SIZE]
-            if len(chunk) == 0 and start > 0:
-                break
-            stem = f"{split}-{shard_index:05d}"
-            labels = chunk[:, 0].astype("<u2")
-            meta_lines = []
-            for label, idx in chunk:
-                meta = per_class[names[label]].meta[idx]
-                meta_lines.append(json.dumps(meta if has_strokes else {**meta, "label": int(label)},
-                                             separators=(",", ":")))
-            entry = {"count": int(len(chunk)), "bitmaps": stem + ".bitmaps", "meta": stem + ".meta.jsonl",
-                     "bytes": {}}
-            with reporting(out / entry["bitmaps"]), open(folder / entry["bitmaps"], "wb") as f:
-                for c0 in range(0, len(chunk), RENDER_CHUNK):
-                    part = chunk[c0:c0 + RENDER_CHUNK]
-                    if has_strokes:
-                        drawings = [from_stroke3(per_class[names[lab]].sequences[i]) for lab, i in part]
-                        pixels = render(drawings, size=size).reshape(len(part), -1)
-                    else:
-                        pixels = np.stack([per_class[names[lab]].bitmaps[i] for lab, i in part])
-                    records = np.empty((len(part), 2 + size * size), np.uint8)
-                    records[:, :2] = labels[c0:c0 + len(part)].view(np.uint8).reshape(-1, 2)
-                    records[:, 2:] = pixels
-                    f.write(records.tobytes())
-                    progress.update(len(part))
-            if has_strokes:
-                sequences = [per_class[names[lab]].sequences[i] for lab, i in chunk]
-                lengths = np.array([len(s) for s in sequences], "<i2")
-                points = (np.concatenate(sequences).astype("<i2") if sequences
-                          else np.zeros((0, 3), "<i2"))
-                with reporting(out / (stem + ".strokes")), open(folder / (stem + ".strokes"), "wb") as f:
-                    f.write(labels.astype("<i2").tobytes() + lengths.tobytes() + points.tobytes())
-                entry["strokes"] = stem + ".strokes"
-                entry["points"] = int(len(points))
-                if split == "train" and len(points):
-                    offsets = points[:, :2].astype(np.float64)
-                    total_sum += offsets.sum(axis=0)
-                    total_sq += float((offsets ** 2).sum())
-                    total_n += len(offsets)
-            with reporting(out / entry["meta"]), open(folder / entry["meta"], "wb") as f:
-                f.write(("\n".join(meta_lines) + ("\n" if meta_lines else "")).encode("utf-8"))
-            for kind in ("bitmaps", "strokes", "meta"):
-                if kind in entry:
-                    entry["bytes"][kind] = (folder / entry[kind]).stat().st_size
-            shards[split].append(entry)
-    progress.close()
-    scale = 1.0
-    if total_n:
-        mean = total_sum.sum() / (2 * total_n)
-        scale = float(np.sqrt(max(total_sq / (2 * total_n) - mean ** 2, 1e-12)))
-    return {"counts": counts, "shards": shards, "has_strokes": has_strokes, "scale_factor": scale,
-            "total": int(sum(sum(c.values()) for c in counts.values()))}
 
 
 def _progress(total, desc, quiet):

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from quickdraw import validate
 from quickdraw.errors import QuickDrawError
 from quickdraw.formats import read_drawing
 from quickdraw.simplify import simplify, simplify_partial
@@ -25,6 +26,22 @@ from .sample import Growth
 
 FRAME = 255
 FRAME_SLACK = 0.1 * FRAME  # how far past the frame a partial drawing may reach
+MAX_CANDIDATES = 64  # completions of one file (9 in the window)
+
+
+def writable_out(path, option: str = "--out") -> Path:
+    """``path`` as a Path if a file can be written there (its folder exists and is writable), else a QuickDrawError."""
+    import os
+
+    path = Path(path)
+    folder = path.parent
+    if path.is_dir():
+        raise QuickDrawError(f"{option} {path} is a folder; give a file name")
+    if not folder.is_dir():
+        raise QuickDrawError(f"{option} {path}: the folder {folder} does not exist")
+    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise QuickDrawError(f"{option} {path}: {path if path.exists() else folder} is not writable")
+    return path
 
 
 def read_partial(path, index: int = 0, keep_strokes: int | None = None) -> list[np.ndarray]:
@@ -91,9 +108,9 @@ def load_completer(run_dir, z: str = "random", **where):
     ``model_mirror``, ``cache_dir``). ``z`` is "random" (a fresh latent draw per candidate) or
     "encode" (the partial drawing's code); a decoder-only model ignores it.
     """
-    from sketchrnn.sample import Sampler
+    from .models import sampler as load_sampler
 
-    sampler = Sampler.load(run_dir, **where)
+    sampler = load_sampler(run_dir, **where)
 
     def completer(strokes, n, temperature, seed):
         return sampler.complete(strokes, n, temperature, seed, z=z)
@@ -109,8 +126,10 @@ def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, see
     Returns a one-line summary of what was written.
     """
     check(run_dir)
-    if not 1 <= n <= 64:
-        raise QuickDrawError(f"--n must be between 1 and 64, not {n}")
+    n, seed = validate.integer("--n", n, 1, MAX_CANDIDATES), validate.seed(seed)
+    writable_out(out)
+    if out_ndjson:
+        writable_out(out_ndjson, "--out-ndjson")
     strokes = prepare(read_partial(drawing, index=index, keep_strokes=keep_strokes))
     completer, sampler = load_completer(run_dir, z=z, **where)
     completions = grow(completer, strokes, n, temperature, seed)
@@ -136,8 +155,7 @@ def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed:
     from .canvas import completion_window
 
     check(run_dir)
-    if not 1 <= n <= 9:
-        raise QuickDrawError(f"in the window --n must be between 1 and 9, not {n}")
+    n, seed = validate.integer("--n (in the window)", n, 1, 9), validate.seed(seed)
     fig = window_figure(f"qd complete {Path(str(run_dir)).name}",
                         f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {out}")
     completer, sampler = load_completer(run_dir, z=z, **where)

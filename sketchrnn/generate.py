@@ -9,13 +9,18 @@ from pathlib import Path
 
 import numpy as np
 
+from quickdraw import validate
 from quickdraw.errors import QuickDrawError
 from quickdraw.strokes import to_stroke3
 
-from .complete import read_partial
+from .complete import read_partial, writable_out
 from .data import load_source
 from .plots import save_grid, save_ndjson
+from .models import sampler as load_sampler
 from .sample import Sampler, check_temperature
+
+MAX_SKETCHES = 256  # of one generate or reconstruct grid
+MAX_STEPS = 64  # of one interpolation strip
 
 
 def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="generated.png", **where) -> str:
@@ -25,12 +30,11 @@ def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="
     ``where`` takes ``model_mirror`` and ``cache_dir`` for the official models.
     """
     check_temperature(temperature)
-    if n < 1:
-        raise QuickDrawError(f"--n must be at least 1, not {n}")
-    out = Path(out)
+    n, seed = validate.integer("--n", n, 1, MAX_SKETCHES), validate.seed(seed)
+    out = writable_out(out)
     if out.suffix.lower() not in (".png", ".ndjson"):
         raise QuickDrawError(f"{out}: --out must end in .png or .ndjson")
-    sampler = Sampler.load(rundir, **where)
+    sampler = load_sampler(rundir, **where)
     sketches = sampler.sample(n, temperature, seed)
     if out.suffix.lower() == ".ndjson":
         save_ndjson(sketches, out, word=sampler.classes[0] if len(sampler.classes) == 1 else "")
@@ -45,9 +49,9 @@ def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int 
                 **where) -> str:
     """Encode the first ``n`` test sketches of SOURCE and decode them; write inputs over reconstructions."""
     check_temperature(temperature)
-    if n < 1:
-        raise QuickDrawError(f"--n must be at least 1, not {n}")
-    sampler = Sampler.load(rundir, **where)
+    n, seed = validate.integer("--n", n, 1, MAX_SKETCHES), validate.seed(seed)
+    writable_out(out)
+    sampler = load_sampler(rundir, **where)
     data = load_source(source, None, sampler.hp.max_seq_len, splits=("test",))
     inputs = data.splits["test"][:n]
     if not inputs:
@@ -64,8 +68,10 @@ def interpolate(rundir, a, b, steps: int = 8, temperature: float = 0.5, seed: in
                 out="interpolate.png", **where) -> str:
     """Decode ``steps`` latent codes on the great circle from sketch ``a`` to sketch ``b``; write a strip."""
     check_temperature(temperature)
+    steps, seed = validate.integer("--steps", steps, 2, MAX_STEPS), validate.seed(seed)
+    writable_out(out)
     first, last = read_sketch(a), read_sketch(b)
-    sampler = Sampler.load(rundir, **where)
+    sampler = load_sampler(rundir, **where)
     path = sampler.interpolate(first, last, steps, temperature, seed)
     titles = ["A"] + [f"{t:.2f}" for t in np.linspace(0, 1, steps)] + ["B"]
     save_grid([first, *path, last], out, cols=steps + 2, titles=titles,

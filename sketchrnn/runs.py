@@ -5,7 +5,8 @@ RUNDIR holds ``run.json`` (kind "sketchrnn", classes, scale factor, step, seed, 
 ``best.npz`` (the weights of the lowest validation cost so far: what sampling and evaluation load,
 as Magenta keeps only its best-validated model), ``losses.json`` (train curves per step,
 validation every ``save_every`` steps), ``losses.png`` and ``samples.png``. Files are written
-atomically.
+atomically. A trainer holds ``.train.lock`` (its pid inside) while it writes the folder
+(``training_lock``).
 
 >>> run = load_run("runs/eye")  # doctest: +SKIP
 >>> run.hp.dec_rnn_size, run.info["weights_step"]  # doctest: +SKIP
@@ -15,12 +16,18 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import zipfile
+import zlib
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from quickdraw.cache import locked
 from quickdraw.errors import QuickDrawError
+from quickdraw.remote import Cancelled
 
 from .config import HParams
 
@@ -29,6 +36,8 @@ HPARAMS_FILE = "hparams.json"
 CHECKPOINT_FILE = "checkpoint.npz"
 BEST_FILE = "best.npz"
 LOSSES_FILE = "losses.json"
+LOCK = ".train"
+LOCK_FILE = LOCK + ".lock"
 SYNTHETIC_NOTE = "SYNTHETIC doodles (not Quick, Draw! data)"
 
 
@@ -56,9 +65,22 @@ def read_info(rundir) -> dict:
         info = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise QuickDrawError(f"{path} is unreadable ({err})") from None
+    if not isinstance(info, dict):
+        raise QuickDrawError(f"{path} is corrupt (a JSON {type(info).__name__}, not an object)")
     if info.get("kind") != "sketchrnn":
         raise QuickDrawError(f"{rundir} holds a run of kind {info.get('kind')!r}, not a Sketch-RNN; "
                              "use a RUNDIR made by `qd train-rnn`")
+    return info
+
+
+def read_trained_info(rundir) -> dict:
+    """``read_info``, also refusing a ``run.json`` without the fields that training writes first."""
+    info = read_info(rundir)
+    scale, seed = info.get("scale_factor"), info.get("seed", 0)
+    if not isinstance(info.get("classes"), list) or isinstance(scale, bool) or not isinstance(scale, (int, float)) \
+            or not (isinstance(seed, int) and 0 <= seed < 2 ** 32) or not isinstance(info.get("step", 0), int):
+        raise QuickDrawError(f"{Path(rundir) / RUN_FILE} is corrupt (its classes, scale_factor, seed or step "
+                             "are missing or wrong)")
     return info
 
 
@@ -66,9 +88,15 @@ def read_hparams(rundir) -> HParams:
     """Return the hyperparameters saved in RUNDIR/hparams.json."""
     path = Path(rundir) / HPARAMS_FILE
     try:
-        return HParams.from_dict(json.loads(path.read_text("utf-8")))
+        values = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         raise QuickDrawError(f"{path} is unreadable ({err})") from None
+    if not isinstance(values, dict):
+        raise QuickDrawError(f"{path} is corrupt (a JSON {type(values).__name__}, not an object)")
+    try:
+        return HParams.from_dict(values)
+    except (QuickDrawError, TypeError, ValueError) as err:
+        raise QuickDrawError(f"{path} is corrupt ({err})") from None
 
 
 def load_run(rundir) -> Run:
@@ -76,7 +104,7 @@ def load_run(rundir) -> Run:
     or the latest checkpoint's in a run folder without them. ``info["weights_step"]`` says which step."""
     from .model import build_model
 
-    info = read_info(rundir)
+    info = read_trained_info(rundir)
     hp = read_hparams(rundir)
     model = build_model(hp)
     name = BEST_FILE if (Path(rundir) / BEST_FILE).is_file() else CHECKPOINT_FILE
@@ -92,9 +120,13 @@ def read_checkpoint(rundir, name: str = CHECKPOINT_FILE) -> dict:
         raise QuickDrawError(f"{rundir} has no {CHECKPOINT_FILE} yet; train it with `qd train-rnn`")
     try:
         with np.load(path, allow_pickle=False) as f:
-            return {k: f[k] for k in f.files}
-    except (OSError, ValueError) as err:
-        raise QuickDrawError(f"{path} is unreadable ({err}); train again or restore it") from None
+            arrays = {k: f[k] for k in f.files}
+    except (OSError, ValueError, EOFError, TypeError, AttributeError, zipfile.BadZipFile, zlib.error) as err:
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise QuickDrawError(f"{path} is corrupt ({first}); train again or restore it") from None
+    if not isinstance(arrays, dict) or "step" not in arrays or arrays["step"].shape != ():
+        raise QuickDrawError(f"{path} is corrupt (no training step in it); train again or restore it")
+    return arrays
 
 
 def assign(variables, arrays: dict, prefix: str, rundir, name: str = CHECKPOINT_FILE) -> None:
@@ -106,6 +138,30 @@ def assign(variables, arrays: dict, prefix: str, rundir, name: str = CHECKPOINT_
                              "the run folder is inconsistent")
     for var, value in zip(variables, values):
         var.assign(value)
+
+
+@contextmanager
+def training_lock(rundir):
+    """Hold RUNDIR's training lock for the block; a QuickDrawError naming the holder's pid when another
+    process holds it. RUNDIR must exist."""
+    class Holder:  # what ``locked`` says about the process it would wait for
+        said = ""
+
+        def set_postfix_str(self, text):
+            self.said = self.said or text
+
+    holder, no_wait = Holder(), threading.Event()
+    no_wait.set()
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locked(Path(rundir) / LOCK, no_wait, holder))
+        except Cancelled:
+            pid = holder.said.replace("waiting for ", "") or "another process"
+            raise QuickDrawError(f"{rundir} is in use: {pid} is training it "
+                                 f"(its lock is {Path(rundir) / LOCK_FILE}); wait for it or stop it") from None
+        except OSError as err:
+            raise QuickDrawError(f"cannot lock {Path(rundir) / LOCK_FILE} ({err.strerror or err})") from None
+        yield
 
 
 def write_checkpoint(rundir: Path, model, optimizer, step: int, name: str = CHECKPOINT_FILE) -> None:

@@ -1,7 +1,7 @@
 """Train, checkpoint and resume Sketch-RNN runs (Magenta's schedules, any Keras backend).
 
 The run folder's layout is in ``sketchrnn.runs``; ``Steps`` runs training and evaluation steps on the
-backend Keras uses.
+backend Keras uses. One trainer at a time holds a run folder (``runs.training_lock``).
 
 >>> summary = train("../shared/quickdraw/sketchrnn/eye.npz", "runs/eye", steps=2000)  # doctest: +SKIP
 """
@@ -13,13 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
+from quickdraw import validate
+from quickdraw.cache import ensure_folder
 from quickdraw.errors import QuickDrawError
 
 from .config import HParams
 from .data import TrainBatches, eval_batches, lengths_of, load_source, split_by_length
 from .plots import plot_losses, save_grid
-from .runs import (BEST_FILE, HPARAMS_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign, read_checkpoint,
-                   read_hparams, read_history, read_info, write_checkpoint, write_json)
+from .runs import (BEST_FILE, HPARAMS_FILE, LOCK_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign,
+                   read_checkpoint, read_hparams, read_history, read_trained_info, training_lock, write_checkpoint, write_json)
 from .sample import Sampler
 TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
 VALID_KEYS = ("recon", "offset", "pen", "kl")
@@ -282,10 +284,12 @@ def _resolve_hparams(out: Path, resume: bool, mode, batch_size, hparams: str, se
     if not resume:
         if exists:
             raise QuickDrawError(f"{out} already holds a run; continue it with --resume or choose another --out")
+        if out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()):
+            raise QuickDrawError(f"{out} is not empty and holds no training run; choose a new or empty --out")
         return HParams().replace(**requested), (0 if seed is None else seed), None
     if not exists:
         raise QuickDrawError(f"{out} holds no run to resume; drop --resume to start one")
-    info = read_info(out)
+    info = read_trained_info(out)
     saved = read_hparams(out)
     differ = [f"{k}: {getattr(saved, k)!r} -> {v!r}" for k, v in requested.items() if getattr(saved, k) != v]
     if seed is not None and seed != info.get("seed"):
@@ -305,14 +309,24 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     (e.g. ``print``) receives one line per validation. Returns a summary dict; "interrupted" is True
     when stopped by Ctrl-C (the checkpoint is saved; ``resume=True`` continues it).
     """
+    out = Path(out)
+    steps = validate.integer("--steps", steps, 1)
+    if seed is not None:
+        seed = validate.seed(seed)
+    if out.exists() and not out.is_dir():
+        raise QuickDrawError(f"--out {out} is a file; give a folder for the run")
+    _resolve_hparams(out, resume, mode, batch_size, hparams, seed)  # refuse early, before the folder is made
+    with training_lock(ensure_folder(out)):
+        hp, seed, saved_info = _resolve_hparams(out, resume, mode, batch_size, hparams, seed)  # now it is ours
+        return _train(source, out, hp, seed, saved_info, categories, steps, resume, log, progress)
+
+
+def _train(source, out: Path, hp: HParams, seed: int, saved_info, categories, steps: int, resume: bool, log,
+           progress: bool) -> dict:
     import keras
 
     from .model import build_model
 
-    out = Path(out)
-    hp, seed, saved_info = _resolve_hparams(out, resume, mode, batch_size, hparams, seed)
-    if steps < 1:
-        raise QuickDrawError(f"--steps must be at least 1, not {steps}")
     if saved_info and saved_info.get("step", 0) >= steps:
         raise QuickDrawError(f"{out} is already at step {saved_info.get('step')}; ask for more --steps to go on")
     data = load_source(source, categories, hp.max_seq_len)
@@ -324,7 +338,6 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     scale = float(saved_info["scale_factor"]) if saved_info else data.scale
     batches = TrainBatches(data.splits["train"], scale, hp.batch_size, seed, hp.random_scale_factor,
                            hp.augment_stroke_prob, hp.length_buckets)
-    out.mkdir(parents=True, exist_ok=True)
 
     cpu_threads()
     keras.utils.set_random_seed(seed)
@@ -454,7 +467,7 @@ def _recent(history, key, window: int = 20) -> float:
 
 
 def _title(info: dict, out: Path) -> str:
-    title = f"Sketch-RNN {out.name}: {', '.join(info['classes'])}"
+    title = f"Sketch-RNN {out.resolve().name}: {', '.join(info['classes'])}"
     return f"{title} - {SYNTHETIC_NOTE}" if info.get("synthetic") else title
 
 

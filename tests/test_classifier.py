@@ -168,13 +168,17 @@ def test_image_sizes_the_models_take(size, ok):
 
 
 def test_dataset_with_an_image_size_the_model_cannot_take(tmp_path, dataset):
+    # qd build makes no size under 8 (the model's least); a manifest edited to 4x4 is refused, with no run made.
     small = tmp_path / "small"
     shutil.copytree(dataset, small)
     manifest = _json(small / "dataset.json")
     manifest["image_size"] = 4
     (small / "dataset.json").write_text(json.dumps(manifest))
+    with pytest.raises(QuickDrawError, match="this dataset's are 4x4: rebuild it with `qd build --size 28`"):
+        cnn_model.check_image_size("cnn", 4)
     status, _, err = _qd("train-cnn", small, "--out", tmp_path / "run")
-    assert status == 1 and "this dataset's are 4x4: rebuild it with `qd build --size 28`" in err
+    assert status == 1 and err.startswith("qd: ") and err.count("\n") == 1
+    assert "4x4" in err or "is corrupt" in err
     assert not (tmp_path / "run").exists()
 
 

@@ -85,12 +85,12 @@ def test_training_and_sampling_run_on_the_jax_backend(tmp_path, small_npz):
             "sys.meta_path.insert(0, NoTensorFlow())\n"
             f"from sketchrnn.train import train\n"
             f"from sketchrnn.evaluate import evaluate_run\n"
-            f"from sketchrnn.sample import Sampler\n"
+            f"from sketchrnn.models import sampler\n"
             f"s = train({str(small_npz)!r}, {str(tmp_path / 'run')!r}, steps=3, batch_size=20, "
             f"hparams={TINY + ',save_every=3'!r})\n"
             f"assert s['step'] == 3\n"
             f"print(evaluate_run({str(tmp_path / 'run')!r}, {str(small_npz)!r})['recon'])\n"
-            f"print(len(Sampler.load({str(tmp_path / 'run')!r}).sample(2, seed=1)))\n"
+            f"print(len(sampler({str(tmp_path / 'run')!r}).sample(2, seed=1)))\n"
             f"import sys, keras; print('tensorflow' in sys.modules, keras.backend.backend())\n")
     env = {**os.environ, "KERAS_BACKEND": "jax"}
     done = subprocess.run([sys.executable, "-c", code], cwd=REPO, env=env, capture_output=True, text=True,

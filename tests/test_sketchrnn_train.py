@@ -177,9 +177,9 @@ def test_resume_continues_exactly_where_a_straight_run_would_be(tmp_path, small_
 
 def test_sampler_is_seeded_and_completes_step_by_step(tiny_run, eye_splits):
     from quickdraw.strokes import from_stroke3
-    from sketchrnn.sample import Sampler
+    from sketchrnn.models import sampler as load_sampler
 
-    sampler = Sampler.load(tiny_run)
+    sampler = load_sampler(tiny_run)
     assert sampler.conditional and sampler.classes == ["eye"] and not sampler.synthetic
     a, b = sampler.sample(3, seed=2), sampler.sample(3, seed=2)
     assert all(np.array_equal(x, y) for x, y in zip(a, b))

@@ -19,23 +19,37 @@ EVAL_BATCH = 512
 TOP_K = 3
 
 
-def evaluate_run(rundir, dataset, split: str = "test") -> dict:
+def evaluate_run(rundir, dataset, split: str = "test", *, warn=None) -> dict:
     """Metrics of the run's model on ``split`` of ``dataset`` (accuracy, top-3 accuracy, loss, per class).
 
     The dataset must hold the model's classes, in any order. Writes them with the confusion counts
     to RUNDIR/eval-<dataset name>-<split>.json and the matrix to ...-confusion.png; returns them
-    without the confusion counts.
+    without the confusion counts. When those files cannot be written (a read-only run folder) the
+    metrics are still returned and ``warn`` (default ``warnings.warn``) gets a one-line message.
     """
-    from .plots import plot_confusion
-
     model = Classifier(rundir)
     metrics = evaluate_model(model.model, open_dataset(dataset), split)
-    stem = f"eval-{Path(dataset).resolve().name}-{split}"
-    runs.write_json(Path(rundir) / f"{stem}.json", metrics)
-    note = " (SYNTHETIC data)" if model.synthetic else ""
-    plot_confusion(metrics["confusion"], model.classes, Path(rundir) / f"{stem}-confusion.png",
-                   title=f"{Path(dataset).name} {split}: accuracy {metrics['accuracy']:.1%}{note}")
+    stem = Path(rundir) / f"eval-{Path(dataset).resolve().name}-{split}"
+    try:
+        _write_eval(metrics, model, stem, f"{Path(dataset).resolve().name} {split}")
+    except (QuickDrawError, OSError) as err:
+        message = f"could not write the evaluation files {stem}.json and {stem.name}-confusion.png ({err})"
+        if warn is None:
+            import warnings
+
+            warnings.warn(message, stacklevel=2)
+        else:
+            warn(message)
     return {k: v for k, v in metrics.items() if k != "confusion"}
+
+
+def _write_eval(metrics: dict, model, stem: Path, what: str) -> None:
+    from .plots import plot_confusion
+
+    runs.write_json(stem.with_name(stem.name + ".json"), metrics)
+    note = " (SYNTHETIC data)" if model.synthetic else ""
+    plot_confusion(metrics["confusion"], model.classes, stem.with_name(stem.name + "-confusion.png"),
+                   title=f"{what}: accuracy {metrics['accuracy']:.1%}{note}")
 
 
 def evaluate_model(model, folder, split: str) -> dict:

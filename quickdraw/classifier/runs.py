@@ -13,12 +13,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import threading
+import zipfile
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from ..cache import locked
 from ..errors import QuickDrawError
+from ..remote import Cancelled
 
 KIND = "cnn"
 CHECKPOINT = "checkpoint"
+LOCK = ".train"  # a trainer holds RUNDIR/.train.lock (its pid inside) while it writes the run
+LOCK_FILE = LOCK + ".lock"
 # Training files that --force replaces; anything else in the folder makes it "not a run folder".
 RUN_FILES = ("run.json", "model.keras", "history.json", "curves.png", "confusion.png", "metrics.json", CHECKPOINT)
 
@@ -34,10 +41,13 @@ def load(rundir):
     if not path.is_file():
         raise QuickDrawError(f"{rundir} has no model.keras yet (training did not finish); "
                              "continue it with `qd train-cnn DATASET --out RUNDIR --resume`")
+    if not zipfile.is_zipfile(path):
+        raise QuickDrawError(f"{path} is corrupt (not a Keras model archive); train the run again")
     try:
         model = keras.models.load_model(path, compile=False)
-    except (OSError, ValueError) as err:
-        raise QuickDrawError(f"cannot read {path} ({str(err).splitlines()[0]}); train the run again")
+    except Exception as err:  # noqa: BLE001 - Keras raises many kinds for a damaged archive
+        first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+        raise QuickDrawError(f"{path} is corrupt ({first}); train the run again") from None
     _layers.class_names(model)
     return run, model
 
@@ -50,7 +60,9 @@ def read_run(rundir) -> dict:
     try:
         run = json.loads(path.read_text("utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{path} is corrupt ({err})")
+        raise QuickDrawError(f"{path} is corrupt ({err})") from None
+    if not isinstance(run, dict):
+        raise QuickDrawError(f"{path} is corrupt (a JSON {type(run).__name__}, not an object)")
     if run.get("kind") != KIND:
         raise QuickDrawError(f"{rundir} holds a {run.get('kind')!r} run, not a CNN classifier run")
     return run
@@ -68,13 +80,43 @@ def clear(rundir: Path) -> None:
     if stored_kind(rundir) != KIND:
         raise QuickDrawError(f"{rundir} holds a {stored_kind(rundir)} run, not a classifier run; "
                              "--force replaces only classifier runs: choose another folder")
-    ours = [p for p in rundir.iterdir() if p.name in RUN_FILES or p.name.startswith(("eval-", "."))]
-    others = sorted(p.name for p in rundir.iterdir() if p not in ours)
+    entries = [p for p in rundir.iterdir() if p.name != LOCK_FILE]  # the lock is this trainer's own
+    ours = [p for p in entries if p.name in RUN_FILES or p.name.startswith(("eval-", "."))]
+    others = sorted(p.name for p in entries if p not in ours)
     if others:
         raise QuickDrawError(f"--force replaces a classifier run, but {rundir} also holds "
                              f"{', '.join(others[:3])}; move them or choose another folder")
     for p in ours:
         shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
+def is_empty(rundir: Path) -> bool:
+    """Whether ``rundir`` holds nothing but a trainer's lock file."""
+    return all(p.name == LOCK_FILE for p in rundir.iterdir())
+
+
+@contextmanager
+def training_lock(rundir):
+    """Hold RUNDIR's training lock for the block; a QuickDrawError naming the holder's pid when another
+    process holds it. RUNDIR must exist."""
+    class Holder:  # what ``locked`` says about the process it would wait for
+        said = ""
+
+        def set_postfix_str(self, text):
+            self.said = self.said or text
+
+    holder, no_wait = Holder(), threading.Event()
+    no_wait.set()
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locked(Path(rundir) / LOCK, no_wait, holder))
+        except Cancelled:
+            pid = holder.said.replace("waiting for ", "") or "another process"
+            raise QuickDrawError(f"{rundir} is in use: {pid} is training it "
+                                 f"(its lock is {Path(rundir) / LOCK_FILE}); wait for it or stop it") from None
+        except OSError as err:
+            raise QuickDrawError(f"cannot lock {Path(rundir) / LOCK_FILE} ({err.strerror or err})") from None
+        yield
 
 
 def finish(rundir: Path, run: dict, metrics: dict, history: list[dict], classes) -> None:

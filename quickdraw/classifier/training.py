@@ -1,7 +1,10 @@
 """Train the doodle classifier (a CNN, or the MLP baseline) on a dataset's bitmaps into a run folder.
 
 Each epoch is checkpointed, so an interrupted run continues with ``resume=True``; the run folder's
-layout is in ``quickdraw.classifier.runs``.
+layout is in ``quickdraw.classifier.runs``. A resumed run trains the epochs an uninterrupted one
+would: each epoch's shuffle order and the random state of its dropout and augmentation derive from
+(seed, epoch), not from state carried over from the epochs before. One trainer at a time holds a
+run folder (``runs.training_lock``).
 
 >>> metrics = train("homework/", "runs/cnn1", epochs=5)  # doctest: +SKIP
 """
@@ -18,11 +21,14 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from .. import validate
+from ..cache import ensure_folder
 from ..dataset_folder import open_dataset
 from ..errors import QuickDrawError
 from . import model as cnn_model
 from .evaluation import EVAL_BATCH, evaluate_model, split_arrays
-from .runs import CHECKPOINT, KIND, clear, finish, read_run, save_model, save_weights, stored_kind, write_json
+from .runs import (CHECKPOINT, KIND, clear, finish, is_empty, read_run, save_model, save_weights, stored_kind,
+                   training_lock, write_json)
 
 LABEL_SMOOTHING = 0.1
 WEIGHT_DECAY = 1e-4
@@ -51,6 +57,7 @@ class Settings:
                 raise QuickDrawError(f"--{name.replace('_', '-')} must be at least {low}, not {getattr(self, name)}")
         if not self.lr > 0:
             raise QuickDrawError(f"--lr must be positive, not {self.lr}")
+        self.seed = validate.seed(self.seed)
 
 
 def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: int | None = None,
@@ -65,14 +72,30 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
     line per epoch).
     """
     folder = open_dataset(dataset)
-    classes = folder.classes
-    if len(classes) < 2:
-        raise QuickDrawError(f"{dataset} has {len(classes)} class; a classifier needs at least 2")
+    if len(folder.classes) < 2:
+        raise QuickDrawError(f"{dataset} has {len(folder.classes)} class; a classifier needs at least 2")
     rundir = Path(out)
     given = {k: v for k, v in settings.items() if v is not None}
     unknown = set(given) - {f.name for f in fields(Settings)}
     if unknown:
         raise TypeError(f"unknown settings: {', '.join(sorted(unknown))}")
+    asked = Settings(**given)  # the values given, checked before anything is written
+    if resume:
+        asked.check()
+    else:
+        _checked(asked, folder)
+    if resume and force:
+        raise QuickDrawError("--resume continues a run and --force replaces it: give one of them")
+    if rundir.exists() and not rundir.is_dir():
+        raise QuickDrawError(f"--out {rundir} is a file; give a folder for the run")
+    if resume and not (rundir / "run.json").is_file():
+        raise QuickDrawError(f"nothing to resume in {rundir} (no run.json); drop --resume to start a run")
+    with training_lock(ensure_folder(rundir)):
+        return _train(folder, rundir, given, resume, force, verbose)
+
+
+def _train(folder, rundir: Path, given: dict, resume: bool, force: bool, verbose) -> dict:
+    classes = folder.classes
     run, s = _start_run(rundir, folder, given, resume, force)
     verbose = (1 if sys.stdout.isatty() else 2) if verbose is None else verbose
     x_train, y_train = split_arrays(folder, "train")
@@ -80,9 +103,10 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
 
     devices = accelerators()
     scope, replicas = _distribution(s.distribute)
+    steps = math.ceil(len(x_train) / s.batch_size)
     with scope:
-        model = compiled_model(s, folder.image_size, classes, math.ceil(len(x_train) / s.batch_size), devices)
-        keeper = _RunKeeper(rundir, s.patience, len(x_train))
+        model = compiled_model(s, folder.image_size, classes, steps, devices)
+        keeper = _RunKeeper(rundir, s.patience, len(x_train), s.seed)
         if resume:
             keeper.restore(model)
         else:
@@ -92,8 +116,9 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
         print(f"training {s.model} on {len(x_train)} drawings of {len(classes)} classes "
               f"({folder.image_size}x{folder.image_size}), validating on {len(x_valid)}; "
               f"{keras.backend.backend()} on {where}" + (", SYNTHETIC data" if folder.synthetic else ""))
-    model.fit(**_fit_inputs(x_train, y_train, s.batch_size, s.seed), epochs=s.epochs,
-              initial_epoch=keeper.epochs_done, validation_data=_eval_inputs(x_valid, y_valid),
+    epochs = range(keeper.epochs_done, s.epochs)
+    model.fit(**_fit_inputs(x_train, y_train, s.batch_size, s.seed, epochs), steps_per_epoch=steps,
+              epochs=s.epochs, initial_epoch=keeper.epochs_done, validation_data=_eval_inputs(x_valid, y_valid),
               callbacks=[keeper], verbose=verbose)
     keeper.load_best(model)
     save_model(model, rundir / "model.keras")
@@ -145,21 +170,44 @@ def accelerators() -> list[str]:
     return ["CPU"]
 
 
-def bitmap_batches(bitmaps, labels, batch_size: int, *, shuffle: bool, seed: int = 0):
-    """A tf.data pipeline of (uint8 (B, S, S, 1), int32 (B,)) batches from in-memory arrays."""
+def epoch_order(seed: int, epoch: int, n: int) -> np.ndarray:
+    """The order in which epoch ``epoch`` (from 0) of a run seeded ``seed`` visits ``n`` training drawings."""
+    return np.random.default_rng([seed, epoch, 1]).permutation(n)
+
+
+def bitmap_batches(bitmaps, labels, batch_size: int, *, shuffle: bool, seed: int = 0, epochs=range(1)):
+    """A tf.data pipeline of (uint8 (B, S, S, 1), int32 (B,)) batches from in-memory arrays.
+
+    With ``shuffle``, one pass per epoch of ``epochs`` (0-based numbers), each in ``epoch_order``;
+    without, one pass in order.
+    """
     import tensorflow as tf
 
-    ds = tf.data.Dataset.from_tensor_slices((bitmaps[..., None], labels))
-    if shuffle:
-        ds = ds.shuffle(len(labels), seed=seed, reshuffle_each_iteration=True)
-    return ds.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+    if not shuffle:
+        return tf.data.Dataset.from_tensor_slices((bitmaps[..., None], labels)).batch(batch_size).prefetch(
+            tf.data.AUTOTUNE)
+    x, y = tf.constant(bitmaps[..., None]), tf.constant(labels)
+    orders = [tf.data.Dataset.from_tensor_slices(epoch_order(seed, e, len(labels))).batch(batch_size)
+              for e in epochs or range(1)]  # no epoch left: a pass that fit will not use
+    ds = orders[0]
+    for more in orders[1:]:
+        ds = ds.concatenate(more)
+    return ds.map(lambda index: (tf.gather(x, index), tf.gather(y, index))).prefetch(tf.data.AUTOTUNE)
 
 
-def _fit_inputs(x, y, batch_size, seed) -> dict:
-    """tf.data batches on the TensorFlow backend, numpy arrays (Keras batches them) on the others."""
+def _fit_inputs(x, y, batch_size, seed, epochs) -> dict:
+    """Batches of ``epochs`` in their ``epoch_order``: tf.data on TensorFlow, a generator on the others."""
     if keras.backend.backend() == "tensorflow":
-        return {"x": bitmap_batches(x, y, batch_size, shuffle=True, seed=seed), "shuffle": False}
-    return {"x": x[..., None], "y": y, "batch_size": batch_size, "shuffle": True}
+        return {"x": bitmap_batches(x, y, batch_size, shuffle=True, seed=seed, epochs=epochs), "shuffle": False}
+
+    def batches():
+        for e in epochs:
+            order = epoch_order(seed, e, len(y))
+            for start in range(0, len(order), batch_size):
+                index = order[start:start + batch_size]
+                yield x[index][..., None], y[index]
+
+    return {"x": batches()}
 
 
 def _eval_inputs(x, y):
@@ -223,10 +271,10 @@ class _RunKeeper(keras.callbacks.Callback):
     """Each epoch: time its training steps, record it in history.json, checkpoint the training state
     and the best weights (lowest validation loss); stop after ``patience`` epochs without a better one."""
 
-    def __init__(self, rundir: Path, patience: int, examples: int):
+    def __init__(self, rundir: Path, patience: int, examples: int, seed: int):
         super().__init__()
         self.rundir, self.dir = rundir, rundir / CHECKPOINT
-        self.patience, self.examples = patience, examples
+        self.patience, self.examples, self.seed = patience, examples, seed
         self.history: list[dict] = []
         self.best_epoch, self.best_loss = 0, math.inf
         self._start = self._end = 0.0
@@ -242,16 +290,26 @@ class _RunKeeper(keras.callbacks.Callback):
             state = json.loads((self.dir / "state.json").read_text("utf-8"))
             model.optimizer.build(model.trainable_variables)
             model.load_weights(self.dir / "last.weights.h5")
-        except (OSError, ValueError, KeyError) as err:
-            raise QuickDrawError(f"cannot resume from {self.dir} ({str(err).splitlines()[0]}); "
-                                 "start the run over with --force")
-        self.history, self.best_epoch, self.best_loss = state["history"], state["best_epoch"], state["best_val_loss"]
+            history, best_epoch, best_loss = state["history"], int(state["best_epoch"]), float(state["best_val_loss"])
+            if not isinstance(history, list) or not all(isinstance(h, dict) for h in history):
+                raise ValueError("state.json holds no epoch history")
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            first = (str(err).strip().splitlines() or [type(err).__name__])[0]
+            raise QuickDrawError(f"cannot resume from {self.dir}: a checkpoint file is corrupt ({first}); "
+                                 "start the run over with --force") from None
+        self.history, self.best_epoch, self.best_loss = history, best_epoch, best_loss
 
     def load_best(self, model) -> None:
         """Put the best epoch's weights back into ``model``."""
         model.load_weights(self.dir / "best.weights.h5")
 
     def on_epoch_begin(self, epoch, logs=None):
+        # Dropout and augmentation draw from seed generators whose state is not checkpointed: start
+        # each epoch's from (seed, epoch), so that a resumed epoch draws what an uninterrupted one does.
+        states = [v for v in self.model.non_trainable_variables if v.path.endswith("seed_generator_state")]
+        for i, state in enumerate(states):
+            start = np.random.default_rng([self.seed, epoch, 2, i]).integers(2 ** 32, dtype=np.uint32)
+            state.assign(np.array([start, 0], np.uint32))
         self._start = self._end = time.perf_counter()
 
     def on_train_batch_end(self, batch, logs=None):
@@ -298,15 +356,11 @@ def _start_run(rundir: Path, folder, given: dict, resume: bool, force: bool) -> 
 
     Everything is checked before the run folder is touched.
     """
-    if resume and force:
-        raise QuickDrawError("--resume continues a run and --force replaces it: give one of them")
     if resume:
         run = _resumable(rundir, folder, given)
         return run, _checked(Settings(**run["settings"]), folder)
     s = _checked(Settings(**given), folder)
-    if rundir.exists() and not rundir.is_dir():
-        raise QuickDrawError(f"--out {rundir} is a file; give a folder for the run")
-    if rundir.is_dir() and any(rundir.iterdir()):
+    if not is_empty(rundir):
         if not (rundir / "run.json").is_file():
             raise QuickDrawError(f"{rundir} is not empty and holds no training run; choose a new or empty folder")
         if not force:
@@ -322,9 +376,11 @@ def _start_run(rundir: Path, folder, given: dict, resume: bool, force: bool) -> 
 
 
 def _resumable(rundir: Path, folder, given: dict) -> dict:
-    if not (rundir / "run.json").is_file():
-        raise QuickDrawError(f"nothing to resume in {rundir} (no run.json); drop --resume to start a run")
     run = read_run(rundir)
+    if not isinstance(run.get("settings"), dict) or not {"classes", "image_size", "dataset"} <= set(run) \
+            or set(run["settings"]) - {f.name for f in fields(Settings)}:
+        raise QuickDrawError(f"{rundir / 'run.json'} is corrupt (its fields are not a CNN run's); "
+                             "start the run over with --force")
     if run.get("status") == "done":
         raise QuickDrawError(f"the run in {rundir} has finished; nothing to resume (--force starts it over)")
     if not (rundir / CHECKPOINT / "state.json").is_file():
@@ -334,9 +390,10 @@ def _resumable(rundir: Path, folder, given: dict) -> dict:
         raise QuickDrawError(f"{folder.path} is not the dataset this run trains on ({run['dataset']}): "
                              "its classes or image size differ")
     for name, value in given.items():
-        if name not in DEVICE_SETTINGS and run["settings"][name] != value:
+        stored = run["settings"].get(name, getattr(Settings(), name))
+        if name not in DEVICE_SETTINGS and stored != value:
             raise QuickDrawError(f"--resume continues with the run's own settings: --{name.replace('_', '-')} "
-                                 f"is {run['settings'][name]} there, not {value}")
+                                 f"is {stored} there, not {value}")
     run["settings"].update({k: v for k, v in given.items() if k in DEVICE_SETTINGS})
     return run
 
