@@ -9,7 +9,13 @@ DEFAULTS = {"model": "cnn", "epochs": 15, "batch_size": 128, "lr": 0.002, "patie
 
 def register(sub) -> None:
     """Add the classifier commands to the ``qd`` parser."""
-    p = sub.add_parser("train-cnn", help="train a CNN (or the MLP baseline) on a dataset's bitmaps")
+    p = sub.add_parser("train-cnn", help="train a CNN (or the MLP baseline) on a dataset's bitmaps",
+                       description="Train a classifier on the bitmaps of a dataset folder into a run folder: "
+                       "model.keras, run.json, history.json, learning curves, confusion matrix and test metrics. "
+                       "Early stopping keeps the epoch of lowest validation loss (cross-entropy); each epoch is "
+                       "checkpointed, so Ctrl-C and --resume continue where it stopped. One trainer at a time "
+                       "holds a run folder.",
+                       epilog="example: qd train-cnn homework/ --out runs/cnn1 --partial")
     p.add_argument("dataset", metavar="DATASET", help="a dataset folder built by `qd build`")
     p.add_argument("--out", required=True, metavar="RUNDIR", help="run folder to create")
     p.add_argument("--model", choices=["cnn", "mlp"], help="cnn (default) or the dense baseline mlp")
@@ -26,6 +32,10 @@ def register(sub) -> None:
     p.add_argument("--xla", action="store_true", default=None, help="compile the training step with XLA")
     p.add_argument("--distribute", action="store_true", default=None,
                    help="mirror training across the visible GPUs (else CPU devices) with tf.distribute")
+    p.add_argument("--partial", action="store_true", default=None,
+                   help="also train on stroke prefixes (a random number of each drawing's first strokes, new "
+                   "each epoch), so that the model can guess drawings in progress, as `qd play` does; "
+                   "needs a dataset with strokes")
     p.add_argument("--seed", type=int, help=f"seed of initialisation, shuffling, dropout and augmentation "
                    f"(default {DEFAULTS['seed']})")
     group = p.add_mutually_exclusive_group()
@@ -33,11 +43,18 @@ def register(sub) -> None:
     group.add_argument("--force", action="store_true", help="replace the classifier run in RUNDIR")
     p.set_defaults(func=run_train)
 
-    p = sub.add_parser("classify", help="say what a drawing is, with a trained classifier run")
+    p = sub.add_parser("classify", help="say what a drawing is, with a trained classifier run",
+                       description="Print the likeliest classes of one drawing (ndjson, binary, .npy bitmap, "
+                       "strokes JSON), rendered exactly as the run's training bitmaps were; or, with --draw, "
+                       "draw in a window beside live probability bars and the 28x28 bitmap the CNN sees.")
     p.add_argument("rundir", metavar="RUNDIR", help="a run folder made by `qd train-cnn`")
     p.add_argument("file", nargs="?", metavar="FILE",
-                   help="an ndjson drawing (the first line, or --index) or a strokes JSON file [[[xs], [ys]], ...]")
+                   help="a drawing file: ndjson (the first line, or --index), binary, .npy bitmaps, sketchrnn .npz, "
+                   "or strokes JSON [[[xs], [ys]], ...]; with --draw, the drawing the window starts from")
     p.add_argument("--draw", action="store_true", help="draw in a window; the guesses update after each stroke")
+    p.add_argument("--out", default="drawing.png", metavar="FILE.png",
+                   help="with --draw: where s saves the window, and the strokes as ndjson beside it (default "
+                   "drawing.png and drawing.ndjson)")
     p.add_argument("--index", type=int, default=0, help="which line of an ndjson FILE (default 0, the first)")
     p.add_argument("--top", type=int, default=3, help="how many guesses (default 3)")
     p.set_defaults(func=run_classify)
@@ -51,14 +68,15 @@ def run_train(args) -> int:
     from quickdraw.classifier import train
 
     settings = {k: getattr(args, k) for k in ("model", "epochs", "batch_size", "lr", "patience", "augment",
-                                              "mixed_precision", "xla", "distribute", "seed")}
+                                              "mixed_precision", "xla", "distribute", "partial", "seed")}
     try:
         m = train(args.dataset, args.out, resume=args.resume, force=args.force, **settings)
     except KeyboardInterrupt:
         print(f"qd: training stopped; `qd train-cnn {args.dataset} --out {args.out} --resume` continues "
               "from the last finished epoch", file=sys.stderr)
         raise
-    print(f"test accuracy {m['accuracy']:.1%}, top-3 {m['top3_accuracy']:.1%} on {m['examples']} drawings; "
+    top3 = f", top-3 {m['top3_accuracy']:.1%}" if "top3_accuracy" in m else ""
+    print(f"test accuracy {m['accuracy']:.1%}{top3}, loss {m['loss']:.3f} on {m['examples']} drawings; "
           f"best epoch {m['best_epoch']} of {m['epochs_run']}; {m['examples_per_s']:.0f} examples/s ({m['device']})")
     print(f"wrote {args.out}: model.keras, curves.png, confusion.png, metrics.json, history.json")
     if m["synthetic"]:
@@ -70,12 +88,12 @@ def run_classify(args) -> int:
     """Print the likeliest classes of a drawing from a file, or open the drawing window."""
     from quickdraw.errors import QuickDrawError
 
-    if args.draw == bool(args.file):
-        raise QuickDrawError("give a drawing FILE or --draw (one of them)")
+    if not (args.draw or args.file):
+        raise QuickDrawError("give a drawing FILE, or --draw to draw one in a window")
     from quickdraw import classifier
 
     if args.draw:
-        classifier.classify_window(args.rundir, top=args.top)
+        classifier.classify_window(args.rundir, top=args.top, out=args.out, start=args.file, index=args.index)
         return 0
     guesses, synthetic = classifier.classify_file(args.rundir, args.file, index=args.index, top=args.top)
     for name, p in guesses:

@@ -19,10 +19,12 @@ def register(sub) -> None:
     )
     add_model_arguments(p)
     p.add_argument("drawing", metavar="DRAWING", nargs="?",
-                   help="partial drawing: .ndjson (first line, or --index), .bin, sketchrnn .npz, stroke-3 .npy, or strokes .json")
+                   help="partial drawing: .ndjson (first line, or --index), .bin, sketchrnn .npz, stroke-3 .npy, or strokes "
+                   ".json; with --interactive, the drawing the window starts from")
     p.add_argument("--interactive", action="store_true", help="draw in a window and watch it complete")
     p.add_argument("--n", type=int, default=4, help="number of candidates (default 4; 1-9 in the window)")
-    p.add_argument("--temperature", type=float, default=0.4, help="sampling temperature (default 0.4)")
+    p.add_argument("--temperature", type=float, default=0.4, help="sampling temperature (default 0.4, below generate's 0.5: "
+                   "a completion should stay close to what you drew)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--z", choices=("random", "encode"), default="random",
                    help="VAE latent: a random draw (default) or the encoded partial drawing")
@@ -48,11 +50,12 @@ def _complete(args: argparse.Namespace) -> int:
     from quickdraw.errors import QuickDrawError
     from sketchrnn import complete
 
-    if args.interactive == bool(args.drawing):
-        raise QuickDrawError("give either a DRAWING file or --interactive (not both, not neither)")
+    if not (args.interactive or args.drawing):
+        raise QuickDrawError("give a DRAWING file, or --interactive to draw in a window")
     if args.interactive:
         complete.complete_interactive(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed,
-                                      z=args.z, out=args.out, **where(args))
+                                      z=args.z, out=args.out, start=args.drawing, index=args.index,
+                                      keep_strokes=args.keep_strokes, **where(args))
         return 0
     print(complete.complete_file(args.rundir, args.drawing, n=args.n, temperature=args.temperature,
                                  seed=args.seed, z=args.z, index=args.index, keep_strokes=args.keep_strokes,

@@ -10,7 +10,9 @@ FORMATS = "simplified, raw, binary, bitmap or sketchrnn"
 
 def register(sub) -> None:
     """Add the data-access commands to the ``qd`` parser."""
-    p = sub.add_parser("categories", help="list the 345 category names")
+    p = sub.add_parser("categories", help="list the 345 category names",
+                       description="Print the 345 official category names, one per line. Every command takes "
+                       "them forgivingly: any case, _ or - for spaces, singular or plural.")
     p.add_argument("--search", metavar="TEXT", help="only names containing TEXT")
     p.set_defaults(func=run_categories)
 

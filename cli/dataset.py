@@ -4,12 +4,17 @@ from __future__ import annotations
 
 def register(sub) -> None:
     """Add the dataset commands to the ``qd`` parser."""
-    p = sub.add_parser("build", help="build a class-filtered dataset folder (bitmaps + strokes, splits, manifest)")
+    p = sub.add_parser("build", help="build a class-filtered dataset folder (bitmaps + strokes, splits, manifest)",
+                       description="Build a dataset folder of COUNT drawings per category, fetching only what it "
+                       "needs: 28x28 bitmaps (or --size), stroke sequences, seeded train/valid/test splits and a "
+                       "manifest, which `qd train-cnn`, `qd train-rnn`, `qd show`, `qd export` and "
+                       "quickdraw.load read. Streams: memory stays bounded at any --count (all: whole files).",
+                       epilog="example: qd build cat dog apple --count 2000 --out homework/")
     p.add_argument("categories", nargs="*", metavar="CATEGORY",
                    help="category names (with --synthetic: synthetic classes; none = all of them)")
     p.add_argument("--count", required=True, help="drawings per class, or all (every drawing of each class)")
     p.add_argument("--source", default="simplified", choices=["simplified", "binary", "raw", "bitmap"],
-                   help="official files to build from (raw is simplified on the way; bitmap gives no strokes)")
+                   help="official files to build from (default simplified; raw is simplified on the way; bitmap gives no strokes)")
     group = p.add_mutually_exclusive_group()
     group.add_argument("--recognized", dest="recognized", action="store_true", default=None,
                        help="only drawings the game recognized")
@@ -19,7 +24,7 @@ def register(sub) -> None:
     p.add_argument("--splits", default="0.8,0.1,0.1", help="train,valid,test fractions (default 0.8,0.1,0.1)")
     p.add_argument("--seed", default=0, help="seed for sampling and splits (default 0)")
     p.add_argument("--sample", default="first", choices=["first", "random"],
-                   help="the first N drawings (partial download) or a seeded random N (whole files; keeps up to N "
+                   help="first (default): the first N drawings (partial download); random: a seeded random N (whole files; keeps up to N "
                         "drawings of one class in memory)")
     p.add_argument("--out", required=True, help="dataset folder to create")
     p.add_argument("--mirror", metavar="URL_OR_DIR", help="bucket mirror (default: QD_MIRROR or the public bucket)")
@@ -37,13 +42,21 @@ def register(sub) -> None:
                         "--beam-options=\"--runner=DataflowRunner --project=...\" (default: the DirectRunner)")
     p.set_defaults(func=run_build)
 
-    p = sub.add_parser("export", help="export a dataset as npz, ndjson files or a PNG contact sheet")
-    p.add_argument("dataset", metavar="DIR")
-    p.add_argument("--format", default="npz", choices=["npz", "ndjson", "png"])
+    p = sub.add_parser("export", help="export a dataset as npz, ndjson files or a PNG contact sheet",
+                       description="Write a dataset folder in a framework-neutral form: npz (x_train, y_train, "
+                       "x_valid, ..., class_names: for numpy, PyTorch, JAX), a folder of train/valid/test .ndjson "
+                       "files in the official simplified layout with every drawing's metadata, or a PNG contact "
+                       "sheet of test bitmaps by class. Written beside DIR unless --out.")
+    p.add_argument("dataset", metavar="DIR", help="a dataset folder built by `qd build`")
+    p.add_argument("--format", default="npz", choices=["npz", "ndjson", "png"], help="what to write (default npz)")
     p.add_argument("--out", metavar="PATH", help="where to write (default: beside DIR)")
     p.set_defaults(func=run_export)
 
-    p = sub.add_parser("show", help="draw a grid of sketches (each stroke its own colour), or animate them")
+    p = sub.add_parser("show", help="draw a grid of sketches (each stroke its own colour), or animate them",
+                       description="Draw sketches of a dataset folder or of any file qd reads in a grid, each "
+                       "stroke its own colour: in a window, or into a PNG (--out) or an animated GIF drawn stroke "
+                       "by stroke (--animate). The title says what is shown: source, split, category, and "
+                       "whether the drawings are SYNTHETIC.")
     p.add_argument("source", metavar="SOURCE", help="a dataset folder or any supported file")
     p.add_argument("--category", help="only drawings of this category")
     p.add_argument("--split", choices=("train", "valid", "test"),

@@ -141,3 +141,35 @@ def locked(path: Path, cancel=None, bar=None, poll: float = 0.1) -> Iterator[Non
             os.unlink(lock)
         finally:
             os.close(fd)
+
+
+class _Holder:
+    """Stands in for a progress bar: keeps what ``locked`` says about the process it would wait for."""
+
+    said = ""
+
+    def set_postfix_str(self, text: str) -> None:
+        self.said = self.said or text
+
+
+@contextmanager
+def exclusive(path: Path, doing: str) -> Iterator[None]:
+    """Hold ``path``'s lock (as ``locked``) without waiting; when another process holds it, a
+    QuickDrawError: "FOLDER is in use: process PID is ``doing`` (its lock is ...); wait for it or stop it"."""
+    import threading
+    from contextlib import ExitStack
+
+    path = Path(path)
+    lock = path.with_name(path.name + ".lock")
+    holder, no_wait = _Holder(), threading.Event()
+    no_wait.set()
+    with ExitStack() as stack:
+        try:
+            stack.enter_context(locked(path, no_wait, holder))
+        except Cancelled:
+            pid = holder.said.replace("waiting for ", "") or "another process"
+            raise QuickDrawError(f"{path.parent} is in use: {pid} is {doing} (its lock is {lock}); "
+                                 "wait for it or stop it") from None
+        except OSError as err:
+            raise QuickDrawError(f"cannot lock {lock} ({err.strerror or err})") from None
+        yield

@@ -16,8 +16,8 @@ import numpy as np
 
 from quickdraw import validate
 from quickdraw.errors import QuickDrawError
-from quickdraw.formats import read_drawing
-from quickdraw.simplify import simplify, simplify_partial
+from quickdraw.window import start_drawing
+from quickdraw.simplify import simplify_partial
 from quickdraw.strokes import to_stroke3
 
 from .plots import save_ndjson, write_grid
@@ -48,21 +48,10 @@ def read_partial(path, index: int = 0, keep_strokes: int | None = None) -> list[
     """Read one drawing's strokes from ``path`` as (2, k) float arrays, keeping the first ``keep_strokes``.
 
     ``path`` is any file ``quickdraw.formats.read_drawing`` reads (ndjson line ``index``, binary,
-    sketchrnn ``.npz``, stroke-3 ``.npy``, strokes ``.json``); raw strokes are simplified as the
-    dataset's were.
+    sketchrnn ``.npz``, stroke-3 ``.npy``, strokes ``.json``); raw strokes, and drawings outside the
+    0-255 frame, are simplified as the dataset's were (``quickdraw.window.start_drawing``).
     """
-    drawing = read_drawing(path, index)
-    if drawing.bitmap is not None:
-        raise QuickDrawError(f"{path} holds bitmaps, which have no strokes to continue; give a file of strokes")
-    strokes = [np.asarray(s, dtype=np.float64) for s in drawing.strokes]
-    if any(s.shape[0] == 3 for s in strokes):  # raw screen coordinates: simplify as the dataset did
-        strokes = [np.asarray(s, dtype=np.float64) for s in simplify(strokes)]
-    strokes = [s[:2] for s in strokes]
-    if keep_strokes is not None:
-        if keep_strokes < 1:
-            raise QuickDrawError(f"--keep-strokes must be at least 1, not {keep_strokes}")
-        strokes = strokes[:keep_strokes]
-    return strokes
+    return start_drawing(path, index, keep_strokes)
 
 
 def prepare(strokes) -> list[np.ndarray]:
@@ -148,14 +137,20 @@ def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, see
 
 
 def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
-                         out="completion.png", **where) -> None:
-    """Open the drawing window with the run's model as completer; ``s`` saves the window to ``out``."""
+                         out="completion.png", start=None, index: int = 0, keep_strokes: int | None = None,
+                         **where) -> None:
+    """Open the drawing window with the run's model as completer; ``s`` saves the window to ``out``.
+
+    ``start`` is a drawing file to begin from (drawing ``index``, its first ``keep_strokes`` strokes):
+    its completions grow as soon as the window opens.
+    """
     from quickdraw.window import window_figure
 
     from .canvas import completion_window
 
     check(run_dir)
     n, seed = validate.integer("--n (in the window)", n, 1, 9), validate.seed(seed)
+    strokes = read_partial(start, index, keep_strokes) if start is not None else None
     fig = window_figure(f"qd complete {Path(str(run_dir)).name}",
                         f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {out}")
     completer, sampler = load_completer(run_dir, z=z, **where)
@@ -168,4 +163,6 @@ def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed:
         title += " (model trained on SYNTHETIC doodles)"
     word = sampler.classes[0] if len(sampler.classes) == 1 else ""
     window = completion_window(fig, checked, n=n, temperature=temperature, seed=seed, title=title, out=out, word=word)
+    if strokes:
+        window.set_strokes(strokes)
     window.show()

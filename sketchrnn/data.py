@@ -63,6 +63,22 @@ def load_source(source, categories=None, max_seq_len: int = 250, splits=SPLITS) 
     return SketchData(kept, classes, scale, synthetic, dropped, str(source))
 
 
+def load_for_model(source, model_classes, max_seq_len: int = 250, splits=SPLITS) -> SketchData:
+    """``load_source`` for a model of ``model_classes``: a dataset folder keeps only the sketches of the
+    model's classes it holds, and is refused in one line when it holds none; a ``.npz`` is read whole."""
+    path = Path(source)
+    if path.is_dir():
+        from quickdraw.subset import open_dataset
+
+        classes = open_dataset(path).classes
+        held = [c for c in model_classes if c in classes]
+        if not held:
+            raise QuickDrawError(f"{source} holds none of the model's classes ({', '.join(model_classes)}); "
+                                 f"it has {', '.join(classes)}")
+        return load_source(source, held, max_seq_len, splits)
+    return load_source(source, None, max_seq_len, splits)
+
+
 def _from_npz(path: Path, categories, splits):
     from quickdraw.formats import sketchrnn as npz_format
 
@@ -98,7 +114,7 @@ def _from_folder(path: Path, categories, splits):
     classes = ds.classes
     wanted = list(range(len(classes)))
     if categories:
-        names = resolve_all(categories)
+        names = list(categories) if all(c in classes for c in categories) else resolve_all(categories)
         absent = [n for n in names if n not in classes]
         if absent:
             raise QuickDrawError(f"{path} has no class {', '.join(absent)} (it holds: {', '.join(classes)})")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from quickdraw.errors import QuickDrawError
 
-from .data import load_source
+from .data import load_for_model
 from .models import load
 from .runs import SYNTHETIC_NOTE
 from .train import Steps, evaluate_sequences, make_optimizer
@@ -17,14 +17,11 @@ def evaluate_run(rundir, source, split: str = "test", **where) -> dict:
     """Evaluate a run's best weights on ``split`` of SOURCE; return Magenta's losses (Lr with pen loss on
     real points, raw KL) and "weights_step", the training step of the weights evaluated.
 
-    SOURCE is a sketchrnn ``.npz`` or a dataset folder (restricted to the run's classes when it
-    holds them all). Offsets are divided by the run's own training scale factor.
+    SOURCE is a sketchrnn ``.npz`` or a dataset folder (restricted to the run's classes; one holding
+    none of them is refused). Offsets are divided by the run's own training scale factor.
     """
     run = load(rundir, **where)
-    try:  # the run's own classes where SOURCE holds them all, else everything in SOURCE
-        data = load_source(source, run.info["classes"], run.hp.max_seq_len, splits=(split,))
-    except QuickDrawError:
-        data = load_source(source, None, run.hp.max_seq_len, splits=(split,))
+    data = load_for_model(source, run.info["classes"], run.hp.max_seq_len, splits=(split,))
     sequences = data.splits[split]
     if not sequences:
         raise QuickDrawError(f"{source} has no sketches of at most {run.hp.max_seq_len} points in split {split!r}")

@@ -14,7 +14,7 @@ from quickdraw.errors import QuickDrawError
 from quickdraw.strokes import to_stroke3
 
 from .complete import read_partial, writable_out
-from .data import load_source
+from .data import load_for_model, load_source
 from .plots import save_grid, save_ndjson
 from .models import sampler as load_sampler
 from .sample import Sampler, check_temperature
@@ -47,12 +47,15 @@ def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="
 
 def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int = 0, out="reconstruct.png",
                 **where) -> str:
-    """Encode the first ``n`` test sketches of SOURCE and decode them; write inputs over reconstructions."""
+    """Encode the first ``n`` test sketches of SOURCE and decode them; write inputs over reconstructions.
+
+    A dataset folder gives only sketches of the model's classes (``data.load_for_model``).
+    """
     check_temperature(temperature)
     n, seed = validate.integer("--n", n, 1, MAX_SKETCHES), validate.seed(seed)
     writable_out(out)
     sampler = load_sampler(rundir, **where)
-    data = load_source(source, None, sampler.hp.max_seq_len, splits=("test",))
+    data = load_for_model(source, sampler.classes, sampler.hp.max_seq_len, splits=("test",))
     inputs = data.splits["test"][:n]
     if not inputs:
         raise QuickDrawError(f"{source} has no test sketches of at most {sampler.hp.max_seq_len} points")
@@ -70,8 +73,8 @@ def interpolate(rundir, a, b, steps: int = 8, temperature: float = 0.5, seed: in
     check_temperature(temperature)
     steps, seed = validate.integer("--steps", steps, 2, MAX_STEPS), validate.seed(seed)
     writable_out(out)
-    first, last = read_sketch(a), read_sketch(b)
     sampler = load_sampler(rundir, **where)
+    first, last = read_sketch(a, sampler.classes), read_sketch(b, sampler.classes)
     path = sampler.interpolate(first, last, steps, temperature, seed)
     titles = ["A"] + [f"{t:.2f}" for t in np.linspace(0, 1, steps)] + ["B"]
     save_grid([first, *path, last], out, cols=steps + 2, titles=titles,
@@ -79,11 +82,12 @@ def interpolate(rundir, a, b, steps: int = 8, temperature: float = 0.5, seed: in
     return f"wrote {steps} interpolated sketches between {a} and {b} to {out}"
 
 
-def read_sketch(spec) -> np.ndarray:
+def read_sketch(spec, classes=None) -> np.ndarray:
     """Read one sketch as stroke-3 from ``PATH`` or ``PATH:N``.
 
-    PATH is a sketchrnn ``.npz`` or a dataset folder (N-th sketch of the test split) or a drawing
-    file that ``qd complete`` reads (.ndjson line N, stroke-3 .npy, strokes .json).
+    PATH is a sketchrnn ``.npz`` or a dataset folder (N-th sketch of the test split, counting only
+    sketches of ``classes`` when given) or a drawing file that ``qd complete`` reads (.ndjson line N,
+    stroke-3 .npy, strokes .json).
     """
     text = str(spec)
     path, index = Path(text), 0
@@ -95,9 +99,12 @@ def read_sketch(spec) -> np.ndarray:
     if not path.exists():
         raise QuickDrawError(f"{path}: no such file or dataset folder")
     if path.is_dir() or path.suffix.lower() == ".npz":
-        sketches = load_source(path, None, max_seq_len=10 ** 9, splits=("test",)).splits["test"]
+        data = (load_for_model(path, classes, 10 ** 9, splits=("test",)) if classes
+                else load_source(path, None, 10 ** 9, splits=("test",)))
+        sketches = data.splits["test"]
         if index >= len(sketches):
-            raise QuickDrawError(f"{path} has {len(sketches)} test sketches; there is no number {index}")
+            of = f" of {', '.join(data.classes)}" if path.is_dir() else ""
+            raise QuickDrawError(f"{path} has {len(sketches)} test sketches{of}; there is no number {index}")
         return np.asarray(sketches[index], np.float32)
     return to_stroke3(read_partial(path, index=index), dtype=np.float32)
 

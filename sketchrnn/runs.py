@@ -16,18 +16,15 @@ from __future__ import annotations
 
 import json
 import os
-import threading
 import zipfile
 import zlib
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from quickdraw.cache import locked
+from quickdraw.cache import exclusive
 from quickdraw.errors import QuickDrawError
-from quickdraw.remote import Cancelled
 
 from .config import HParams
 
@@ -39,6 +36,7 @@ LOSSES_FILE = "losses.json"
 LOCK = ".train"
 LOCK_FILE = LOCK + ".lock"
 SYNTHETIC_NOTE = "SYNTHETIC doodles (not Quick, Draw! data)"
+RUN_FILES = (RUN_FILE, HPARAMS_FILE, CHECKPOINT_FILE, BEST_FILE, LOSSES_FILE, "losses.png", "samples.png")
 
 
 @dataclass
@@ -140,28 +138,25 @@ def assign(variables, arrays: dict, prefix: str, rundir, name: str = CHECKPOINT_
         var.assign(value)
 
 
-@contextmanager
 def training_lock(rundir):
-    """Hold RUNDIR's training lock for the block; a QuickDrawError naming the holder's pid when another
-    process holds it. RUNDIR must exist."""
-    class Holder:  # what ``locked`` says about the process it would wait for
-        said = ""
+    """Hold RUNDIR's training lock for the block (``with training_lock(rundir):``); a QuickDrawError
+    naming the holder's pid when another process holds it. RUNDIR must exist."""
+    return exclusive(Path(rundir) / LOCK, "training it")
 
-        def set_postfix_str(self, text):
-            self.said = self.said or text
 
-    holder, no_wait = Holder(), threading.Event()
-    no_wait.set()
-    with ExitStack() as stack:
-        try:
-            stack.enter_context(locked(Path(rundir) / LOCK, no_wait, holder))
-        except Cancelled:
-            pid = holder.said.replace("waiting for ", "") or "another process"
-            raise QuickDrawError(f"{rundir} is in use: {pid} is training it "
-                                 f"(its lock is {Path(rundir) / LOCK_FILE}); wait for it or stop it") from None
-        except OSError as err:
-            raise QuickDrawError(f"cannot lock {Path(rundir) / LOCK_FILE} ({err.strerror or err})") from None
-        yield
+def clear_run(rundir: Path) -> None:
+    """Remove a Sketch-RNN run's files for ``--force``; refuse if the folder holds anything else."""
+    rundir = Path(rundir)
+    read_info(rundir)
+    entries = [p for p in rundir.iterdir() if p.name != LOCK_FILE]  # the lock is this trainer's own
+    others = sorted(p.name for p in entries if p.name not in RUN_FILES and not p.name.startswith("."))
+    if others:
+        raise QuickDrawError(f"--force replaces a Sketch-RNN run, but {rundir} also holds "
+                             f"{', '.join(others[:3])}; move them or choose another folder")
+    for p in entries:
+        if p.is_dir():
+            raise QuickDrawError(f"--force replaces a Sketch-RNN run's files, but {p} is a folder; move it")
+        p.unlink()
 
 
 def write_checkpoint(rundir: Path, model, optimizer, step: int, name: str = CHECKPOINT_FILE) -> None:

@@ -20,8 +20,9 @@ from quickdraw.errors import QuickDrawError
 from .config import HParams
 from .data import TrainBatches, eval_batches, lengths_of, load_source, split_by_length
 from .plots import plot_losses, save_grid
-from .runs import (BEST_FILE, HPARAMS_FILE, LOCK_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign,
-                   read_checkpoint, read_hparams, read_history, read_trained_info, training_lock, write_checkpoint, write_json)
+from .runs import (BEST_FILE, HPARAMS_FILE, LOCK_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign, clear_run,
+                   read_checkpoint, read_hparams, read_history, read_info, read_trained_info, training_lock,
+                   write_checkpoint, write_json)
 from .sample import Sampler
 TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
 VALID_KEYS = ("recon", "offset", "pen", "kl")
@@ -272,7 +273,7 @@ def evaluate_sequences(steps: Steps, sequences, scale: float, hp: HParams, seed:
 
 # ----------------------------------------------------------------------------- training
 
-def _resolve_hparams(out: Path, resume: bool, mode, batch_size, hparams: str, seed):
+def _resolve_hparams(out: Path, resume: bool, force: bool, mode, batch_size, hparams: str, seed):
     """Return (hp, seed, saved info or None) for a new run or a resumed one (where changes are refused)."""
     changes = HParams().override(hparams or "")
     requested = {k: v for k, v in changes.to_dict().items() if v != HParams().to_dict()[k]}
@@ -282,9 +283,11 @@ def _resolve_hparams(out: Path, resume: bool, mode, batch_size, hparams: str, se
         requested["batch_size"] = batch_size
     exists = (out / RUN_FILE).exists()
     if not resume:
-        if exists:
-            raise QuickDrawError(f"{out} already holds a run; continue it with --resume or choose another --out")
-        if out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()):
+        if exists and force:
+            read_info(out)  # a Sketch-RNN run, or an error naming what it is
+        elif exists:
+            raise QuickDrawError(f"{out} already holds a run; --resume continues it, --force replaces it")
+        elif out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()):
             raise QuickDrawError(f"{out} is not empty and holds no training run; choose a new or empty --out")
         return HParams().replace(**requested), (0 if seed is None else seed), None
     if not exists:
@@ -301,12 +304,14 @@ def _resolve_hparams(out: Path, resume: bool, mode, batch_size, hparams: str, se
 
 
 def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch_size=None, hparams: str = "",
-          resume: bool = False, seed=None, log=None, progress: bool = True) -> dict:
+          resume: bool = False, force: bool = False, seed=None, log=None, progress: bool = True) -> dict:
     """Train a Sketch-RNN on SOURCE (sketchrnn ``.npz`` or dataset folder) into run folder ``out``.
 
     Trains until the step counter reaches ``steps``; every ``save_every`` steps (and at the end, and
     on Ctrl-C) it validates, checkpoints and refreshes ``losses.png`` and ``samples.png``. ``log``
-    (e.g. ``print``) receives one line per validation. Returns a summary dict; "interrupted" is True
+    (e.g. ``print``) receives an opening line (sketches, steps, model size, where the run goes) and one
+    line per validation; losses are named as in the paper: reconstruction (Lr) and KL (Lkl). ``force``
+    replaces a Sketch-RNN run already in ``out``. Returns a summary dict; "interrupted" is True
     when stopped by Ctrl-C (the checkpoint is saved; ``resume=True`` continues it).
     """
     out = Path(out)
@@ -315,9 +320,13 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
         seed = validate.seed(seed)
     if out.exists() and not out.is_dir():
         raise QuickDrawError(f"--out {out} is a file; give a folder for the run")
-    _resolve_hparams(out, resume, mode, batch_size, hparams, seed)  # refuse early, before the folder is made
+    if resume and force:
+        raise QuickDrawError("--resume continues a run and --force replaces it: give one of them")
+    _resolve_hparams(out, resume, force, mode, batch_size, hparams, seed)  # refuse early, before the folder is made
     with training_lock(ensure_folder(out)):
-        hp, seed, saved_info = _resolve_hparams(out, resume, mode, batch_size, hparams, seed)  # now it is ours
+        hp, seed, saved_info = _resolve_hparams(out, resume, force, mode, batch_size, hparams, seed)  # now ours
+        if force:
+            clear_run(out)
         return _train(source, out, hp, seed, saved_info, categories, steps, resume, log, progress)
 
 
@@ -363,6 +372,12 @@ def _train(source, out: Path, hp: HParams, seed: int, saved_info, categories, st
     write_json(out / HPARAMS_FILE, hp.to_dict())
     write_json(out / RUN_FILE, info)
 
+    if log:
+        weights = sum(int(np.prod(v.shape)) for v in model.trainable_variables)
+        what = "SYNTHETIC " if data.synthetic else ""
+        log(f"training a Sketch-RNN ({hp.mode}, {hp.dec_model} decoder, {weights:,} weights) on "
+            f"{len(data.splits['train']):,} {what}{', '.join(data.classes)} sketches, validating on "
+            f"{len(data.splits['valid']):,}; step {step} to {steps:,} in batches of {hp.batch_size}; run in {out}")
     runner = Steps(model, optimizer, hp)
     sampler = Sampler(model, hp, scale, data.classes, data.synthetic)
     started, first_step = time.perf_counter(), step
@@ -390,8 +405,8 @@ def _train(source, out: Path, hp: HParams, seed: int, saved_info, categories, st
                   label=_title(info, out) + f" - step {step}, temperature 0.5")
         rate = (step - first_step) / max(time.perf_counter() - started, 1e-9)
         if log:
-            log(f"step {step}: train Lr {_recent(history, 'recon'):.4f} KL {_recent(history, 'kl'):.4f} | "
-                f"valid Lr {last_valid['recon']:.4f} KL {last_valid['kl']:.4f} | {rate:.2f} steps/s")
+            log(f"step {step}: train reconstruction {_recent(history, 'recon'):.4f} KL {_recent(history, 'kl'):.4f}"
+                f" | valid reconstruction {last_valid['recon']:.4f} KL {last_valid['kl']:.4f} | {rate:.2f} steps/s")
 
     def inputs(step):
         rng = np.random.default_rng([seed, step, 2])
@@ -416,7 +431,7 @@ def _train(source, out: Path, hp: HParams, seed: int, saved_info, categories, st
                         history["train"][k].append(v)
                 step += 1
                 bar.update(1)
-                bar.set_postfix_str(f"Lr {parts['recon']:.3f} KL {parts['kl']:.3f}", refresh=False)
+                bar.set_postfix_str(f"reconstruction {parts['recon']:.3f} KL {parts['kl']:.3f}", refresh=False)
                 if step % hp.save_every == 0 or step == steps:
                     checkpoint()
             if interrupt.requested:

@@ -128,7 +128,7 @@ def test_grid_png_shows_black_ink_and_coloured_completions(tmp_path):
 
 def test_cli_needs_exactly_one_of_drawing_or_interactive(tmp_path, capsys):
     assert main(["complete", str(tmp_path)]) == 1
-    assert "give either a DRAWING file or --interactive" in capsys.readouterr().err
+    assert "give a DRAWING file, or --interactive to draw in a window" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("run_json, message", [

@@ -152,9 +152,34 @@ def test_train_rnn_names_the_best_step_when_later_validations_are_no_better(tmp_
     printed = capsys.readouterr().out
     assert "trained to step 4" in printed and "best validation at step 2" in printed
     assert json.loads((run / "run.json").read_text())["best"]["step"] == 2
+    # It opens with what it trains and where, and names the losses as the paper does.
+    first = printed.splitlines()[0]
+    assert first.startswith("training a Sketch-RNN (vae, layer_norm decoder, ") and " weights) on 60 eye sketches" \
+        in first and "validating on 12; step 0 to 4 in batches of 20; run in " in first
+    assert "step 2: train reconstruction " in printed and "valid reconstruction " in printed
+    assert " Lr " not in printed and "valid reconstruction loss" in printed
     with np.load(run / "best.npz") as best, np.load(run / "checkpoint.npz") as last:
         assert int(best["step"]) == 2 and int(last["step"]) == 4
         assert all(np.array_equal(best[k], last[k]) for k in best.files if k.startswith("model/"))
+
+
+def test_force_replaces_a_sketch_rnn_run_and_nothing_else(tmp_path, small_npz, capsys):
+    run = tmp_path / "run"
+    argv = ["train-rnn", str(small_npz), "--out", str(run), "--steps", "2", "--batch-size", "20",
+            "--hparams", TINY + ",save_every=2"]
+    assert main(argv) == 0 and main(argv) == 1
+    assert "--force replaces it" in capsys.readouterr().err
+    (run / "samples.png").write_bytes(b"old")
+    assert main(argv + ["--force", "--seed", "3"]) == 0
+    assert json.loads((run / "run.json").read_text())["seed"] == 3 and (run / "samples.png").read_bytes() != b"old"
+    (run / "notes.txt").write_text("mine")
+    assert main(argv + ["--force"]) == 1 and (run / "notes.txt").read_text() == "mine"
+    assert "also holds notes.txt" in capsys.readouterr().err
+    cnn = tmp_path / "cnn"
+    cnn.mkdir()
+    (cnn / "run.json").write_text('{"kind": "cnn"}')
+    assert main(["train-rnn", str(small_npz), "--out", str(cnn), "--force"]) == 1
+    assert "not a Sketch-RNN" in capsys.readouterr().err and (cnn / "run.json").read_text() == '{"kind": "cnn"}'
 
 
 def test_resume_continues_exactly_where_a_straight_run_would_be(tmp_path, small_npz, tiny_run):
@@ -263,3 +288,25 @@ def test_bad_input_gives_one_line_errors(tiny_run, small_npz, tmp_path, capsys):
         assert message in err and err.startswith("qd: ") and err.count("\n") == 1, (argv, err)
 
 
+
+
+def test_dataset_folders_give_only_the_models_classes(tiny_run, mirror, tmp_path, capsys):
+    from quickdraw.dataset_folder import open_dataset
+    from quickdraw.subset import build
+    from sketchrnn.generate import read_sketch
+
+    mixed = build(["cat", "eye"], 12, tmp_path / "mixed", mirror=str(mirror), quiet=True, allow_short=True, seed=0)
+    folder = open_dataset(mixed)
+    eyes = [s for s, label in zip(folder.strokes3("test"), folder.labels("test")) if folder.classes[label] == "eye"]
+    assert len(eyes) < folder.count("test")
+    # Interpolation end points count the run's class only: number 0 is the first eye, not the first drawing.
+    assert np.array_equal(read_sketch(f"{mixed}:0", ["eye"]), np.asarray(eyes[0], np.float32))
+    assert evaluate_run(tiny_run, mixed)["sketches"] == len(eyes)
+    assert main(["reconstruct", str(tiny_run), str(mixed), "--n", "99", "--out", str(tmp_path / "r.png")]) == 0
+    assert f"wrote {len(eyes)} sketches and their reconstructions" in capsys.readouterr().out
+    others = build(["cat", "fish"], 5, tmp_path / "others", mirror=str(mirror), quiet=True, allow_short=True)
+    for argv in (["reconstruct", str(tiny_run), str(others)], ["interpolate", str(tiny_run), f"{others}:0", f"{others}:1"],
+                 ["evaluate", str(tiny_run), str(others)]):
+        assert main(argv + ["--out", str(tmp_path / "x.png")] if argv[0] != "evaluate" else argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "holds none of the model's classes (eye); it has cat, fish" in err, err

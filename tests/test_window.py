@@ -33,3 +33,22 @@ def test_draw_in_a_real_window_save_and_quit(display, tmp_path, tmp_path_factory
     assert (panels.max(axis=2) < 0.2).sum() > 100  # the strokes again in each candidate panel
     assert (panels.max(axis=2) - panels.min(axis=2) > 0.4).sum() > 20  # coloured completions (9 candidates)
     assert not any(p.name.endswith(".part") for p in tmp_path.iterdir())
+
+
+def test_start_a_real_window_from_a_drawing_file(display, tmp_path, tmp_path_factory, mirror):
+    pytest.importorskip("tkinter", reason="python3 has no tkinter: TkAgg cannot open a window")
+    from quickdraw.formats import read_drawing
+
+    run = tiny_run(mirror, tmp_path_factory)
+    (tmp_path / "script.json").write_text(json.dumps({"strokes": [[[20, 60], [200, 230]]], "keys": ["s", "q"]}))
+    start = mirror / "full/simplified/eye.ndjson"
+    env = dict(os.environ, DISPLAY=display, MPLBACKEND="TkAgg", QD_CANVAS_SCRIPT=str(tmp_path / "script.json"))
+    out = tmp_path / "eye.png"
+    done = subprocess.run([sys.executable, "-m", "cli.main", "complete", str(run), str(start), "--index", "4",
+                           "--keep-strokes", "2", "--interactive", "--n", "2", "--out", str(out)], env=env,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr[-2000:]
+    eye = read_drawing(start, 4).strokes[:2]
+    saved = read_drawing(out.with_suffix(".ndjson"))
+    assert len(saved.strokes) == 3 and all(np.array_equal(a, b) for a, b in zip(saved.strokes, eye))
+    assert saved.strokes[2][0].tolist() == [20, 60]

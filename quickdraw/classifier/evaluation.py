@@ -53,7 +53,11 @@ def _write_eval(metrics: dict, model, stem: Path, what: str) -> None:
 
 
 def evaluate_model(model, folder, split: str) -> dict:
-    """Accuracy, top-3 accuracy, loss, per-class accuracy and confusion counts of ``model`` on a split."""
+    """Accuracy, top-3 accuracy (with more than 3 classes), loss, per-class accuracy and confusion counts.
+
+    The loss is plain cross-entropy, the mean of -log p(true class): what training's history and
+    curves call "loss" too (training minimises it with label smoothing, kept there as "smoothed_loss").
+    """
     names = model_layers.class_names(model)
     if sorted(folder.classes) != sorted(names):
         missing = sorted(set(names) - set(folder.classes))
@@ -90,7 +94,7 @@ def _metrics(probs, y, names, split, dataset) -> dict:
     return {
         "dataset": dataset, "split": split, "examples": int(len(y)),
         "accuracy": round(float((predicted == y).mean()), 4),
-        "top3_accuracy": round(float((top == y[:, None]).any(axis=1).mean()), 4),
+        **({"top3_accuracy": round(float((top == y[:, None]).any(axis=1).mean()), 4)} if n > TOP_K else {}),
         "loss": round(float(loss), 4),
         "per_class_accuracy": {c: round(float(confusion[i, i] / support[i]), 4) if support[i] else None
                                for i, c in enumerate(names)},

@@ -18,13 +18,13 @@ def plot_curves(history: list[dict], path, *, best_epoch: int | None = None, tit
     """Write training and validation loss and accuracy per epoch to ``path`` (PNG).
 
     ``history`` holds one dict per epoch with "epoch", "loss", "val_loss", "accuracy" and
-    "val_accuracy"; ``best_epoch`` (1-based) is marked: the epoch to stop at before overfitting.
+    "val_accuracy" (loss: plain cross-entropy, as ``qd evaluate`` reports it); ``best_epoch`` (1-based) is marked: the epoch to stop at before overfitting.
     """
     from matplotlib.figure import Figure
 
     epochs = [h["epoch"] for h in history]
     fig = Figure(figsize=(10, 4), layout="constrained")
-    for ax, metric, label in zip(fig.subplots(1, 2), ("loss", "accuracy"), ("loss", "accuracy")):
+    for ax, metric, label in zip(fig.subplots(1, 2), ("loss", "accuracy"), ("loss (cross-entropy)", "accuracy")):
         ax.plot(epochs, [h[metric] for h in history], "o-", label=f"training {label}")
         ax.plot(epochs, [h[f"val_{metric}"] for h in history], "o-", label=f"validation {label}")
         if best_epoch is not None:

@@ -10,11 +10,10 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import QuickDrawError
-from . import runs
+from . import runs, seen
 from .model import class_names
 
 TOP_K = 3
-FRAME_SLACK = 8  # units a simplified drawing may fall short of its frame's edges
 
 
 class Classifier:
@@ -29,7 +28,6 @@ class Classifier:
         self.classes = class_names(self.model)
         self.image_size = int(self.model.input_shape[1])
         self.synthetic = bool(self.run.get("synthetic"))
-        self._predict = None
 
     def top(self, strokes, k: int = TOP_K) -> list[tuple[str, float]]:
         """The ``k`` likeliest classes of a drawing (dataset-layout strokes), with probabilities."""
@@ -40,19 +38,11 @@ class Classifier:
         """Render strokes to a uint8 (size, size) bitmap exactly as the training data was.
 
         Strokes not already in the dataset's frame (integers from about 0, the longer side about
-        255), such as raw drawings or ones from the drawing window, are simplified first the way
-        ``qd build`` simplifies raw drawings: moved to the corner, scaled to 255, thinned.
+        255), such as raw drawings, ones from the drawing window or a drawing's first strokes, are
+        simplified first the way ``qd build`` simplifies raw drawings: moved to the corner, scaled
+        to 255, thinned (``seen.bitmap``).
         """
-        from ..render import render
-
-        strokes = [np.asarray(s) for s in strokes]
-        if not strokes or sum(s.shape[-1] for s in strokes) == 0:
-            raise QuickDrawError("the drawing has no points")
-        if not _in_dataset_frame(strokes):
-            from ..simplify import simplify
-
-            strokes = [np.asarray(s) for s in simplify(strokes)]
-        return render([strokes], self.image_size)[0]
+        return seen.bitmap(strokes, self.image_size)
 
     def top_bitmap(self, bitmap, k: int = TOP_K) -> list[tuple[str, float]]:
         """The ``k`` likeliest classes of one uint8 (size, size) bitmap, with probabilities."""
@@ -64,14 +54,11 @@ class Classifier:
     def probabilities(self, bitmap) -> np.ndarray:
         """Class probabilities (float32, one per class) of one uint8 (size, size) bitmap.
 
-        Runs a compiled forward pass (no ``model.predict`` per call): a few milliseconds on a CPU.
+        Runs Keras' compiled predict function on one batch (no ``model.predict`` per call, no eager
+        forward pass): a few milliseconds on a CPU.
         """
-        if self._predict is None:
-            import keras
-
-            self._predict = keras.ops.convert_to_numpy
         x = np.asarray(bitmap, np.uint8)[None, :, :, None]
-        return np.asarray(self._predict(self.model(x, training=False)))[0]
+        return np.asarray(self.model.predict_on_batch(x), np.float32)[0]
 
 
 def classify_file(rundir, path, *, index: int = 0, top: int = TOP_K) -> tuple[list[tuple[str, float]], bool]:
@@ -95,12 +82,17 @@ def classify_file(rundir, path, *, index: int = 0, top: int = TOP_K) -> tuple[li
     return classifier.top(drawing.strokes, top), classifier.synthetic
 
 
-def classify_window(rundir, *, top: int = TOP_K, out="drawing.png") -> None:
-    """Open a drawing window; after each stroke the ``top`` guesses show beside the pad and are printed."""
-    from ..window import DrawingWindow, window_figure
+def classify_window(rundir, *, top: int = TOP_K, out="drawing.png", start=None, index: int = 0) -> None:
+    """Open a drawing window; after each stroke the ``top`` guesses show beside the pad and are printed.
+
+    ``s`` saves the window to ``out`` and the strokes beside it as ndjson; ``start`` is a drawing file
+    (drawing ``index`` of it) to begin from.
+    """
+    from ..window import DrawingWindow, start_drawing, window_figure
     from .guesses import GuessPanel
 
     _check_top(top)
+    strokes = start_drawing(start, index) if start is not None else None
     classifier = Classifier(rundir)
     fig = window_figure(f"qd classify {Path(rundir).name}",
                         "classify a file instead: qd classify RUNDIR drawing.ndjson")
@@ -108,19 +100,10 @@ def classify_window(rundir, *, top: int = TOP_K, out="drawing.png") -> None:
     if classifier.synthetic:
         title += " (model trained on SYNTHETIC doodles)"
     panel = GuessPanel(classifier, top=top, echo=print)
-    DrawingWindow(fig, plugin=panel, title=title, out=out).show()
-
-
-def _in_dataset_frame(strokes) -> bool:
-    """Whether (2, n) strokes look simplified: integers in 0-255, near both axes' 0, the longer side near 255.
-
-    Simplification thins points, so a simplified drawing may stop a few units short of 0 or 255.
-    """
-    if any(s.shape[0] != 2 for s in strokes if s.size):
-        return False
-    points = np.concatenate([s for s in strokes if s.size], axis=1)
-    return bool(np.all(points == np.round(points)) and points.min() >= 0 and points.max() <= 255
-                and points.min(axis=1).max() <= FRAME_SLACK and points.max() >= 255 - FRAME_SLACK)
+    window = DrawingWindow(fig, plugin=panel, title=title, out=out)
+    if strokes:
+        window.set_strokes(strokes)
+    window.show()
 
 
 def _check_top(k: int) -> None:

@@ -13,14 +13,11 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import threading
 import zipfile
-from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from ..cache import locked
+from ..cache import exclusive
 from ..errors import QuickDrawError
-from ..remote import Cancelled
 
 KIND = "cnn"
 CHECKPOINT = "checkpoint"
@@ -95,28 +92,10 @@ def is_empty(rundir: Path) -> bool:
     return all(p.name == LOCK_FILE for p in rundir.iterdir())
 
 
-@contextmanager
 def training_lock(rundir):
-    """Hold RUNDIR's training lock for the block; a QuickDrawError naming the holder's pid when another
-    process holds it. RUNDIR must exist."""
-    class Holder:  # what ``locked`` says about the process it would wait for
-        said = ""
-
-        def set_postfix_str(self, text):
-            self.said = self.said or text
-
-    holder, no_wait = Holder(), threading.Event()
-    no_wait.set()
-    with ExitStack() as stack:
-        try:
-            stack.enter_context(locked(Path(rundir) / LOCK, no_wait, holder))
-        except Cancelled:
-            pid = holder.said.replace("waiting for ", "") or "another process"
-            raise QuickDrawError(f"{rundir} is in use: {pid} is training it "
-                                 f"(its lock is {Path(rundir) / LOCK_FILE}); wait for it or stop it") from None
-        except OSError as err:
-            raise QuickDrawError(f"cannot lock {Path(rundir) / LOCK_FILE} ({err.strerror or err})") from None
-        yield
+    """Hold RUNDIR's training lock for the block (``with training_lock(rundir):``); a QuickDrawError
+    naming the holder's pid when another process holds it. RUNDIR must exist."""
+    return exclusive(Path(rundir) / LOCK, "training it")
 
 
 def finish(rundir: Path, run: dict, metrics: dict, history: list[dict], classes) -> None:

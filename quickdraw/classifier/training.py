@@ -26,6 +26,7 @@ from ..cache import ensure_folder
 from ..dataset_folder import open_dataset
 from ..errors import QuickDrawError
 from . import model as cnn_model
+from . import seen
 from .evaluation import EVAL_BATCH, evaluate_model, split_arrays
 from .runs import (CHECKPOINT, KIND, clear, finish, is_empty, read_run, save_model, save_weights, stored_kind,
                    training_lock, write_json)
@@ -48,6 +49,7 @@ class Settings:
     mixed_precision: bool = False
     xla: bool = False
     distribute: bool = False
+    partial: bool = False
     seed: int = 0
 
     def check(self) -> None:
@@ -65,7 +67,10 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
     """Train a classifier on the bitmaps of ``dataset`` into the run folder ``out``; return the test metrics.
 
     ``settings`` are the fields of ``Settings`` (model, epochs, batch_size, lr, patience, augment,
-    mixed_precision, xla, distribute, seed); None or absent means the default, or with ``resume``
+    mixed_precision, xla, distribute, partial, seed); ``partial`` adds to each epoch, for every
+    training drawing of 2 or more strokes, a bitmap of its first k strokes (k at random each epoch;
+    ``seen.prefix_bitmaps``), so that the model can guess drawings in progress (``qd play``); it needs
+    a dataset with strokes. Validation and test stay whole drawings. None or absent means the default, or with ``resume``
     the run's own. Early stopping watches validation loss and restores the best epoch's weights;
     each epoch is checkpointed, so an interrupted run continues with ``resume=True``. ``force``
     replaces a run already in ``out``. ``verbose`` is Keras' (default: a bar on a terminal, else a
@@ -101,23 +106,29 @@ def _train(folder, rundir: Path, given: dict, resume: bool, force: bool, verbose
     x_train, y_train = split_arrays(folder, "train")
     x_valid, y_valid = split_arrays(folder, "valid")
 
+    sequences = folder.strokes3("train") if s.partial else None
+    examples = len(x_train) + (sum(_stroke_count(q) > 1 for q in sequences) if s.partial else 0)
+
     devices = accelerators()
     scope, replicas = _distribution(s.distribute)
-    steps = math.ceil(len(x_train) / s.batch_size)
+    steps = math.ceil(examples / s.batch_size)
     with scope:
         model = compiled_model(s, folder.image_size, classes, steps, devices)
-        keeper = _RunKeeper(rundir, s.patience, len(x_train), s.seed)
+        keeper = _RunKeeper(rundir, s.patience, examples, s.seed)
         if resume:
             keeper.restore(model)
         else:
             prime_batch_norm(model, x_train[:EVAL_BATCH, ..., None])
     if verbose:
         where = f"{replicas} {devices[0]} replicas" if replicas > 1 else f"1 {devices[0]}"
-        print(f"training {s.model} on {len(x_train)} drawings of {len(classes)} classes "
+        prefixes = f" and {examples - len(x_train)} stroke prefixes an epoch" if s.partial else ""
+        print(f"training {s.model} on {len(x_train)} drawings{prefixes} of {len(classes)} classes "
               f"({folder.image_size}x{folder.image_size}), validating on {len(x_valid)}; "
               f"{keras.backend.backend()} on {where}" + (", SYNTHETIC data" if folder.synthetic else ""))
     epochs = range(keeper.epochs_done, s.epochs)
-    model.fit(**_fit_inputs(x_train, y_train, s.batch_size, s.seed, epochs), steps_per_epoch=steps,
+    inputs = (_partial_inputs(x_train, y_train, sequences, s.batch_size, s.seed, epochs) if s.partial
+              else _fit_inputs(x_train, y_train, s.batch_size, s.seed, epochs))
+    model.fit(**inputs, steps_per_epoch=steps,
               epochs=s.epochs, initial_epoch=keeper.epochs_done, validation_data=_eval_inputs(x_valid, y_valid),
               callbacks=[keeper], verbose=verbose)
     keeper.load_best(model)
@@ -135,7 +146,7 @@ def compiled_model(s: Settings, image_size: int, classes, steps_per_epoch: int, 
     keras.utils.set_random_seed(s.seed)
     policy = _policy(s.mixed_precision, devices or accelerators())
     model = cnn_model.build_model(s.model, image_size, classes, augment=s.augment, seed=s.seed, dtype=policy)
-    model.compile(_optimizer(s, steps_per_epoch, policy), _loss(), metrics=[_accuracy()],
+    model.compile(_optimizer(s, steps_per_epoch, policy), _loss(), metrics=[_accuracy(), _crossentropy()],
                   jit_compile=s.xla or keras.backend.backend() == "jax")
     return model
 
@@ -210,6 +221,38 @@ def _fit_inputs(x, y, batch_size, seed, epochs) -> dict:
     return {"x": batches()}
 
 
+def epoch_prefixes(sequences, labels, seed: int, epoch: int, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """The stroke-prefix bitmaps and labels that epoch ``epoch`` of a ``partial`` run seeded ``seed`` adds."""
+    return seen.prefix_bitmaps(sequences, labels, np.random.default_rng([seed, epoch, 3]), size)
+
+
+def _partial_inputs(x, y, sequences, batch_size, seed, epochs) -> dict:
+    """Batches of each epoch's whole drawings and stroke prefixes, in its ``epoch_order``; rendered per epoch."""
+
+    def batches():
+        for e in epochs:
+            px, py = epoch_prefixes(sequences, y, seed, e, x.shape[1])
+            ex, ey = np.concatenate([x, px]), np.concatenate([y, py])
+            order = epoch_order(seed, e, len(ey))
+            for start in range(0, len(order), batch_size):
+                index = order[start:start + batch_size]
+                yield ex[index][..., None], ey[index]
+
+    if keras.backend.backend() != "tensorflow":
+        return {"x": batches()}
+    import tensorflow as tf
+
+    size = x.shape[1]
+    signature = (tf.TensorSpec((None, size, size, 1), tf.uint8), tf.TensorSpec((None,), y.dtype))
+    return {"x": tf.data.Dataset.from_generator(batches, output_signature=signature).prefetch(2), "shuffle": False}
+
+
+def _stroke_count(sequence) -> int:
+    """Strokes in a stroke-3 array (its last point ends one, lifted or not)."""
+    lifts = int(np.count_nonzero(sequence[:, 2] > 0)) if len(sequence) else 0
+    return lifts + (1 if len(sequence) and sequence[-1, 2] == 0 else 0)
+
+
 def _eval_inputs(x, y):
     if keras.backend.backend() == "tensorflow":
         return bitmap_batches(x, y, EVAL_BATCH, shuffle=False)
@@ -261,6 +304,12 @@ def _accuracy():
     return keras.metrics.SparseCategoricalAccuracy(name="accuracy")
 
 
+def _crossentropy():
+    """Plain cross-entropy: the "loss" that history.json, the curves and ``qd evaluate`` report (the
+    objective minimised adds label smoothing and is kept as "smoothed_loss")."""
+    return keras.metrics.SparseCategoricalCrossentropy(name="crossentropy")
+
+
 def _typical_rate(history) -> float:
     """Median training examples/s over the epochs, leaving out the first (compilation) when there are more."""
     rates = [h["examples_per_s"] for h in history]
@@ -269,7 +318,7 @@ def _typical_rate(history) -> float:
 
 class _RunKeeper(keras.callbacks.Callback):
     """Each epoch: time its training steps, record it in history.json, checkpoint the training state
-    and the best weights (lowest validation loss); stop after ``patience`` epochs without a better one."""
+    and the best weights (lowest validation cross-entropy); stop after ``patience`` epochs without a better one."""
 
     def __init__(self, rundir: Path, patience: int, examples: int, seed: int):
         super().__init__()
@@ -319,8 +368,9 @@ class _RunKeeper(keras.callbacks.Callback):
         seconds = self._end - self._start
         rate = self.examples / max(seconds, 1e-9)
         logs["examples/s"] = int(round(rate))  # Keras' progress bar shows it with the epoch's metrics
-        entry = {"epoch": epoch + 1, **{k: round(float(logs[k]), 5) for k in ("loss", "accuracy", "val_loss",
-                                                                                "val_accuracy")},
+        names = {"loss": "crossentropy", "accuracy": "accuracy", "val_loss": "val_crossentropy",
+                 "val_accuracy": "val_accuracy", "smoothed_loss": "loss"}
+        entry = {"epoch": epoch + 1, **{k: round(float(logs[key]), 5) for k, key in names.items()},
                  "lr": float(keras.ops.convert_to_numpy(self.model.optimizer.learning_rate)),
                  "seconds": round(seconds, 2), "examples_per_s": round(rate, 1)}
         self.history.append(entry)
@@ -340,6 +390,9 @@ def _checked(s: Settings, folder) -> Settings:
     """``s`` if it can train on ``folder``; else a QuickDrawError."""
     s.check()
     cnn_model.check_image_size(s.model, folder.image_size)
+    if s.partial and not folder.has_strokes:
+        raise QuickDrawError(f"--partial trains on stroke prefixes, and {folder.path} holds bitmaps only; "
+                             "build it from --source simplified, binary or raw")
     if s.distribute and s.xla and "GPU" not in accelerators():
         raise QuickDrawError("--xla cannot compile a step mirrored over CPU devices (TensorFlow places its "
                              "variables on several of them); drop --xla or --distribute")
