@@ -50,7 +50,7 @@ def run_demo(out, *, real: bool = False, mirror=None, log=print) -> list[tuple[s
     log(f"1/4 building a dataset of {count} {what} per class: {', '.join(classes)}")
     dataset = build(list(classes), count, out / "dataset", synthetic=not real, mirror=mirror, seed=0,
                     force=True, quiet=True)
-    log(f"2/4 training the CNN classifier ({CNN_EPOCHS} epochs)")
+    log(f"2/4 training the CNN classifier on whole drawings and their first strokes ({CNN_EPOCHS} epochs)")
     cnn = _train_cnn(dataset, out / "cnn")
     rnn_class = RNN_CLASS[real]
     log(f"3/4 training a small Sketch-RNN on the {rnn_class} drawings ({RNN_STEPS} steps, a few minutes)")
@@ -77,7 +77,8 @@ def run_demo(out, *, real: bool = False, mirror=None, log=print) -> list[tuple[s
 def _train_cnn(dataset: Path, rundir: Path) -> Path:
     from quickdraw.classifier import train
 
-    train(dataset, rundir, force=True, verbose=0, epochs=CNN_EPOCHS, batch_size=CNN_BATCH, seed=0)
+    # --partial: it also learns drawings' first strokes, so that `qd play demo/cnn` guesses before the end.
+    train(dataset, rundir, force=True, verbose=0, epochs=CNN_EPOCHS, batch_size=CNN_BATCH, seed=0, partial=True)
     return rundir
 
 
