@@ -215,6 +215,18 @@ def test_play_in_a_real_window(display, cnn, mirror, tmp_path):
     status, text, err = _qd("play", run, "--rounds", 1, "--seed", 5, "--seconds", 60, "--out", out, env=env)
     assert status == 0, err[-2000:]
     [saved] = list(read_path(out))
-    assert saved.word == target and "appended 1 drawings" in text
+    assert saved.word == target and "appended 1 drawing to" in text
     image = matplotlib.image.imread(out.with_suffix(".png"))[..., :3]
     assert (image.max(axis=2) < 0.2).sum() > 200
+
+
+@pytest.mark.parametrize("rounds", [1, 2, 6])
+def test_the_summary_title_fits_the_picture(rounds):
+    from quickdraw.classifier.play import Round, summary_figure
+
+    fig = summary_figure([Round("circle", [np.array([[10.0, 200], [10, 200]])], True, 3.0)] * rounds, synthetic=True)
+    FigureCanvasAgg(fig)
+    renderer = fig.canvas.get_renderer()
+    title = fig._suptitle.get_window_extent(renderer)
+    assert "SYNTHETIC" in fig._suptitle.get_text()
+    assert title.x0 >= 0 and title.x1 <= fig.bbox.width and title.y1 <= fig.bbox.height

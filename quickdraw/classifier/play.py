@@ -275,7 +275,7 @@ def summary_figure(rounds, synthetic: bool = False):
 
     cols = min(max(len(rounds), 1), 4)
     rows = -(-max(len(rounds), 1) // cols)
-    fig = Figure(figsize=(2.6 * cols, 2.8 * rows + 0.5))
+    fig = Figure(figsize=(max(2.6 * cols, 5.2), 2.8 * rows + 0.8))
     draw_summary(fig, rounds, synthetic)
     return fig
 
@@ -300,7 +300,7 @@ def draw_summary(fig, rounds, synthetic: bool = False) -> None:
         ax.set_title(f"{r.category}: {verdict}\n{r.seconds:.1f} s", fontsize=10,
                      color="#1b7e34" if r.recognized else "#b00000")
     known = sum(r.recognized for r in rounds)
-    note = " (model trained on SYNTHETIC doodles)" if synthetic else ""
+    note = "\n(model trained on SYNTHETIC doodles)" if synthetic else ""
     fig.suptitle(f"qd play: the model recognised {known} of {len(rounds)} drawings{note}", fontsize=11)
 
 
@@ -392,7 +392,11 @@ def _leave(rounds, out: Path, synthetic: bool, seed: int, log) -> None:
         save_rounds(drawn, out, seed)
     summary = save_summary(rounds, out.with_suffix(".png"), synthetic)
     known = sum(r.recognized for r in rounds)
-    saved = f"appended {len(drawn)} drawings to {out}" if drawn else f"nothing drawn to save in {out}"
+    empty = len(rounds) - len(drawn)
+    saved = (f"appended {len(drawn)} drawing{'s' * (len(drawn) != 1)} to {out}" if drawn
+             else f"nothing drawn to save in {out}")
+    if drawn and empty:
+        saved += f" ({empty} round{'s' * (empty != 1)} with nothing drawn left out)"
     log(f"recognised {known} of {len(rounds)}: {saved}, summary in {summary}")
 
 
