@@ -104,8 +104,10 @@ def finish(rundir: Path, run: dict, metrics: dict, history: list[dict], classes)
 
     note = " (SYNTHETIC data)" if run["synthetic"] else ""
     write_json(rundir / "metrics.json", metrics)
+    trained_on = ("\ntraining on whole drawings and stroke prefixes (--partial), validating on whole drawings"
+                  if run["settings"].get("partial") else "")
     plot_curves(history, rundir / "curves.png", best_epoch=metrics["best_epoch"],
-                title=f"{run['settings']['model'].upper()} learning curves{note}")
+                title=f"{run['settings']['model'].upper()} learning curves{note}{trained_on}")
     plot_confusion(metrics["confusion"], classes, rundir / "confusion.png",
                    title=f"test confusion, accuracy {metrics['accuracy']:.1%}{note}")
     run["status"] = "done"
