@@ -163,18 +163,21 @@ def test_train_rnn_names_the_best_step_when_later_validations_are_no_better(tmp_
         assert all(np.array_equal(best[k], last[k]) for k in best.files if k.startswith("model/"))
 
 
-def test_force_replaces_a_sketch_rnn_run_and_nothing_else(tmp_path, small_npz, capsys):
+def test_force_replaces_a_sketch_rnn_run_and_nothing_else(tmp_path, small_npz, tiny_run, capsys):
+    import shutil
+
     run = tmp_path / "run"
+    shutil.copytree(tiny_run, run)
     argv = ["train-rnn", str(small_npz), "--out", str(run), "--steps", "2", "--batch-size", "20",
             "--hparams", TINY + ",save_every=2"]
-    assert main(argv) == 0 and main(argv) == 1
-    assert "--force replaces it" in capsys.readouterr().err
+    assert main(argv) == 1 and "--force replaces it" in capsys.readouterr().err
     (run / "samples.png").write_bytes(b"old")
     assert main(argv + ["--force", "--seed", "3"]) == 0
-    assert json.loads((run / "run.json").read_text())["seed"] == 3 and (run / "samples.png").read_bytes() != b"old"
+    info = json.loads((run / "run.json").read_text())
+    assert info["seed"] == 3 and info["step"] == 2 and (run / "samples.png").read_bytes() != b"old"
     (run / "notes.txt").write_text("mine")
     assert main(argv + ["--force"]) == 1 and (run / "notes.txt").read_text() == "mine"
-    assert "also holds notes.txt" in capsys.readouterr().err
+    assert "also holds notes.txt" in capsys.readouterr().err and (run / "best.npz").is_file()
     cnn = tmp_path / "cnn"
     cnn.mkdir()
     (cnn / "run.json").write_text('{"kind": "cnn"}')
