@@ -28,6 +28,7 @@ from .errors import QuickDrawError
 from .simplify import simplify_partial
 
 FRAME = 255
+TITLE_WIDTH = 56  # characters of the pad's title on a line (the pad is half of a 12-inch window)
 SCRIPT_ENV = "QD_CANVAS_SCRIPT"
 HELP = "draw with the mouse   u undo   c clear   s save   q quit"
 INK = "black"
@@ -173,15 +174,15 @@ class DrawingWindow:
         self.pad = self.fig.add_subplot(grid[0, 0])
         self._area = grid[0, 1] if side_panel else None
         frame_axes(self.pad)
-        self.pad.set_title(title, fontsize=11)
+        self.pad.set_title(_wrapped(title), fontsize=11)
         self.info = self.fig.text(0.02, 0.065, "", fontsize=9, color="#333333")
         self._status_text = self.fig.text(0.02, 0.02, "", fontsize=10, color=STATUS_COLOURS["info"])
         help_text = "   ".join(part for part in (HELP, self.plugin.help) if part)
         self.fig.text(0.98, 0.965, help_text, fontsize=8, ha="right", color="#555555")
 
     def set_title(self, text: str) -> None:
-        """Set the text above the pad (what to draw, what the model is)."""
-        self.pad.set_title(text, fontsize=11)
+        """Set the text above the pad (what to draw, what the model is), wrapped to the pad's width."""
+        self.pad.set_title(_wrapped(text), fontsize=11)
         self.fig.canvas.draw_idle()
 
     def set_info(self, text: str) -> None:
@@ -398,6 +399,12 @@ def start_drawing(path, index: int = 0, keep_strokes: int | None = None) -> list
     if any(s.shape[0] == 3 for s in strokes) or points.min() < 0 or points.max() > FRAME:
         strokes = [np.asarray(s, dtype=np.float64) for s in simplify(strokes)]
     return [s[:2] for s in strokes]
+
+
+def _wrapped(text: str, width: int = TITLE_WIDTH) -> str:
+    import textwrap
+
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())
 
 
 def _umask() -> int:

@@ -270,3 +270,19 @@ def test_panels_frame_a_candidate_leaving_the_frame_and_say_when_one_ended_at_on
     key(canvas, "right")
     key(canvas, "enter")
     assert "nothing to accept" in canvas.status and len(canvas.strokes) == 1
+
+
+def test_a_long_title_is_wrapped_to_stay_inside_the_window():
+    from quickdraw.window import DrawingWindow, WindowPlugin
+
+    class Panel(WindowPlugin):
+        side_panel = True  # the pad takes the left half, as in qd classify --draw
+
+    fig = Figure(figsize=(12, 6), dpi=100)
+    FigureCanvasAgg(fig)
+    names = ", ".join(["circle", "triangle", "star", "house", "fish", "sun", "The Great Wall of China"])
+    window = DrawingWindow(fig, plugin=Panel(), title=f"draw one of: {names} (model trained on SYNTHETIC doodles)")
+    fig.canvas.draw()
+    box = window.pad.title.get_window_extent(fig.canvas.get_renderer())
+    assert box.x0 >= 0 and box.x1 <= fig.bbox.width / 2 + 40 and box.y1 <= fig.bbox.height
+    assert "SYNTHETIC" in window.pad.get_title() and window.pad.get_title().count("\n") >= 1
