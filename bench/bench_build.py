@@ -1,10 +1,9 @@
 """Peak memory and speed of `qd build` at scale (issue 18): the streaming builder's RSS must not grow.
 
-    python3 bench/bench_build.py [--totals 1000000,4000000] [--old-rev b1a5b59] [--skip-old] [--skip-beam]
+    python3 bench/bench_build.py [--totals 1000000,4000000] [--skip-beam]
 
 Each build runs in a child process that reports its peak RSS (ru_maxrss) and CPU seconds; beside them:
-a child that only imports the same modules (the baseline), today's in-memory builder (``quickdraw/subset.py``
-at ``--old-rev``, loaded from git) at the first total, a ``--count all`` build of every category of the
+a child that only imports the same modules (the baseline), a ``--count all`` build of every category of the
 offline mirror (real drawings: bytes per drawing and rate, for the 50M estimate) and the same build on
 Beam's DirectRunner. drawings/s per core = drawings / CPU seconds of the child.
 """
@@ -22,18 +21,9 @@ FULL = 50_000_000
 CHILD = """
 import sys, resource, json
 sys.path.insert(0, {root!r})
-from quickdraw import synthetic, render, strokes
-from quickdraw.subset import build
-if {old!r}:
-    import importlib.util, subprocess
-    src = subprocess.run(["git", "-C", {root!r}, "show", {old!r} + ":quickdraw/subset.py"], capture_output=True,
-                         text=True, check=True).stdout
-    spec = importlib.util.spec_from_loader("quickdraw._subset_old", loader=None)
-    old = importlib.util.module_from_spec(spec)
-    old.__package__ = "quickdraw"
-    sys.modules[spec.name] = old
-    exec(compile(src, "subset_old.py", "exec"), old.__dict__)
-    build = old.build
+from quickdraw import synthetic, render
+from quickdraw.formats import strokes
+from quickdraw.builder.subset import build
 kw = {kw!r}
 if kw:
     build(**kw)
@@ -42,9 +32,9 @@ print(json.dumps([u.ru_maxrss, u.ru_utime + u.ru_stime]))
 """
 
 
-def child(kw, old=""):
+def child(kw):
     """Run one build (or none: ``kw`` {}) in a child; return (peak RSS MiB, CPU s, wall s)."""
-    code = CHILD.format(root=str(ROOT), kw=kw, old=old)
+    code = CHILD.format(root=str(ROOT), kw=kw)
     start = time.perf_counter()
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     if done.returncode:
@@ -74,8 +64,6 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--totals", default="1000000,4000000")
     parser.add_argument("--classes", type=int, default=8)
-    parser.add_argument("--old-rev", default="b1a5b59", help="git revision of today's in-memory builder")
-    parser.add_argument("--skip-old", action="store_true")
     parser.add_argument("--skip-beam", action="store_true")
     args = parser.parse_args()
     totals = [int(t) for t in args.totals.split(",")]
@@ -85,19 +73,11 @@ def main():
     with tempfile.TemporaryDirectory(dir=ROOT.parent) as tmp:
         for i, total in enumerate(totals):
             n = total // args.classes * args.classes
-            if i == 0 and not args.skip_old:
-                out = Path(tmp) / "old"
-                rss, cpu, wall = child(synthetic_kw(total, args.classes, out), old=args.old_rev)
-                report(f"in-memory builder ({args.old_rev})", n, rss, cpu, wall, disk(out), base)
-                old_rate = n / cpu
             out = Path(tmp) / f"s{total}"
             rss, cpu, wall = child(synthetic_kw(total, args.classes, out))
             report("streaming builder", n, rss, cpu, wall, disk(out), base)
             peaks.append(rss)
-            synth_rate = n / cpu
-            if not args.skip_old and i == 0:
-                print(f"  per core: {synth_rate:,.0f} vs {old_rate:,.0f} drawings/s ({synth_rate / old_rate:.2f}x)")
-            subprocess.run(["rm", "-rf", str(out), str(Path(tmp) / "old")])
+            subprocess.run(["rm", "-rf", str(out)])
         if len(peaks) > 1:
             print(f"peak RSS {peaks[-1]:,.0f} vs {peaks[0]:,.0f} MiB: {100 * (peaks[-1] / peaks[0] - 1):+.1f}% "
                   f"for {totals[-1] / totals[0]:.0f}x the drawings", flush=True)

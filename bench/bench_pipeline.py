@@ -34,9 +34,9 @@ def main():
     import tensorflow as tf
 
     from quickdraw import synthetic
-    from quickdraw.dataset_folder import open_dataset
-    from quickdraw.pipeline import load
-    from quickdraw.subset import build
+    from quickdraw.builder.folder import open_dataset
+    from quickdraw.builder.subset import build
+    from quickdraw.pipeline.tfdata import load
 
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()

@@ -30,7 +30,7 @@ REAL = ("eye", "mouth", "monkey")
 
 def build(root: Path) -> Path:
     """A dataset folder of all the mirror's eye, mouth and monkey drawings."""
-    from quickdraw.subset import build as qd_build
+    from quickdraw.builder.subset import build as qd_build
 
     return qd_build(list(REAL), 4100, root / "real", mirror=str(MIRROR), quiet=True, allow_short=True, seed=0)
 
@@ -51,9 +51,9 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=8)
     parser.add_argument("--drawings", type=int, default=300, help="test drawings replayed per model")
     args = parser.parse_args()
+    from quickdraw.builder.folder import open_dataset
     from quickdraw.classifier import Classifier, train
-    from quickdraw.dataset_folder import open_dataset
-    from quickdraw.strokes import from_stroke3
+    from quickdraw.formats.strokes import from_stroke3
 
     if not (MIRROR / "full" / "simplified" / "eye.ndjson").exists():
         sys.exit(f"the offline mirror {MIRROR} is needed")

@@ -28,8 +28,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from quickdraw.render import (augment_strokes, flatten, render, render_points,  # noqa: E402
-                              stroke3_points)
+from quickdraw.raster.render import augment_strokes, flatten, render, render_points, stroke3_points
 
 MIRROR = (REPO / ".." / "shared" / "quickdraw").resolve()
 OFFICIAL = ["apple", "bicycle", "cat", "diamond", "eye", "fish"]
@@ -190,7 +189,7 @@ def batch_path() -> None:
     except ImportError:
         print("   TensorFlow is not installed: no pipeline figure")
         return
-    from quickdraw.render import tf_render_batch
+    from quickdraw.raster.render import tf_render_batch
 
     table = tf.RaggedTensor.from_row_lengths(values, lengths)
     labels = tf.zeros(len(rows), tf.int32)

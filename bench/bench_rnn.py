@@ -43,7 +43,7 @@ def _sequences():
 
     if MIRROR_NPZ.exists():
         return load_source(MIRROR_NPZ).splits["train"], "eye (mirror, real data)"
-    from quickdraw.strokes import to_stroke3
+    from quickdraw.formats.strokes import to_stroke3
     from quickdraw.synthetic import LABEL, generate
 
     return [to_stroke3(d.strokes) for d in generate("house", 2000, seed=0)], f"house ({LABEL})"
@@ -51,11 +51,10 @@ def _sequences():
 
 def measure(size: str, steps: int) -> dict:
     """Time ``steps`` training steps of each layout at ``size``; return steps/s per layout."""
-    from quickdraw.strokes import scale_factor  # before TensorFlow, so qd's settings apply
-
     import keras
     import numpy as np
 
+    from quickdraw.formats.strokes import scale_factor  # before TensorFlow, so qd's settings apply
     from sketchrnn.config import HParams
     from sketchrnn.data import TrainBatches
     from sketchrnn.model import build_model

@@ -20,7 +20,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from quickdraw.simplify import simplify  # noqa: E402
+from quickdraw.raster.simplify import simplify  # noqa: E402
 
 MIRROR = (REPO / ".." / "shared" / "quickdraw").resolve()
 TARGET = 0.95

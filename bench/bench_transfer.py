@@ -15,7 +15,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from quickdraw import partial, remote  # noqa: E402
+from quickdraw.fetch import partial, remote  # noqa: E402
 from tests.httpserver import serve  # noqa: E402
 
 MIRROR = (REPO / ".." / "shared" / "quickdraw").resolve()

@@ -62,7 +62,7 @@ def register(sub) -> None:
 
 def run_train(args) -> int:
     """Train and print the test metrics and what the run folder holds."""
-    from quickdraw.dataset_folder import open_dataset
+    from quickdraw.builder.folder import open_dataset
 
     open_dataset(args.dataset)  # a bad folder fails here, before Keras takes seconds to load
     from quickdraw.classifier import train

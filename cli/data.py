@@ -46,7 +46,7 @@ def run_categories(args) -> int:
 
 def run_download(args) -> int:
     """Download the files and print where each went (shortfalls go to stderr)."""
-    from quickdraw.download import download
+    from quickdraw.fetch.download import download
 
     try:
         fetched_files = download(args.categories, format=args.format, count=args.count, out=args.out,

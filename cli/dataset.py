@@ -69,8 +69,8 @@ def register(sub) -> None:
 
 def run_build(args) -> int:
     """Build a dataset folder and print what it holds."""
-    from quickdraw.dataset_folder import open_dataset
-    from quickdraw.subset import build
+    from quickdraw.builder.folder import open_dataset
+    from quickdraw.builder.subset import build
 
     countries = [c.strip() for c in args.countries.split(",") if c.strip()] if args.countries else None
     out = build(args.categories, args.count, args.out, source=args.source, recognized=args.recognized,
@@ -87,7 +87,7 @@ def run_build(args) -> int:
 
 def run_export(args) -> int:
     """Export a dataset and print the path written."""
-    from quickdraw.export import export
+    from quickdraw.builder.export import export
 
     print(export(args.dataset, args.format, args.out))
     return 0
@@ -95,15 +95,15 @@ def run_export(args) -> int:
 
 def run_show(args) -> int:
     """Show sketches in a window, or write them as a PNG grid or an animated GIF."""
-    from quickdraw import plots
+    from quickdraw.builder.export import pick_drawings
     from quickdraw.errors import QuickDrawError
-    from quickdraw.export import pick_drawings
     from quickdraw.synthetic import LABEL
+    from quickdraw.ui import plots
 
     if args.n < 1:
         raise QuickDrawError(f"--n must be positive, not {args.n}")
     if not args.out and not args.animate:
-        from quickdraw.window import require_display
+        from quickdraw.ui.window import require_display
 
         require_display(f"write a picture instead: qd show {args.source} --out grid.png")
     drawings, synthetic = pick_drawings(args.source, args.category, args.n, args.split)
@@ -118,7 +118,7 @@ def run_show(args) -> int:
         else:
             import matplotlib.pyplot as plt
 
-            from quickdraw.window import fit_to_screen
+            from quickdraw.ui.window import fit_to_screen
 
             fig = plt.gcf()
             what = (f"{args.source}: {len(drawings)} drawings" + (f" of {args.category}" if args.category else "")

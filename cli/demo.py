@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from quickdraw.errors import QuickDrawError
-from quickdraw.strokes import from_stroke3
+from quickdraw.formats.strokes import from_stroke3
 
 SYNTHETIC_CLASSES = ("circle", "triangle", "star", "house", "fish", "sun")
 REAL_CLASSES = ("eye", "mouth", "monkey")
@@ -38,7 +38,7 @@ def run_demo(out, *, real: bool = False, mirror=None, log=print) -> list[tuple[s
 
     Returns (file name, what it is) for each file written; ``log`` receives one line per stage.
     """
-    from quickdraw.subset import build
+    from quickdraw.builder.subset import build
 
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not (out / "README.txt").is_file():
@@ -94,8 +94,8 @@ def _train_rnn(dataset: Path, category: str, rundir: Path) -> Path:
 
 def _classify_example(dataset: Path, cnn: Path, path: Path) -> str:
     """Classify the first test drawing of the dataset's last class; plot it beside the guesses."""
+    from quickdraw.builder.folder import open_dataset
     from quickdraw.classifier import Classifier
-    from quickdraw.dataset_folder import open_dataset
 
     folder = open_dataset(dataset)
     labels = folder.labels("test")
@@ -136,9 +136,8 @@ def _plot_guesses(strokes, guesses, truth: str, synthetic: bool, path: Path) -> 
 
 def _complete_example(dataset: Path, category: str, rnn: Path, out: Path) -> list[tuple[str, str]]:
     """Keep the first half of the strokes of a test drawing of ``category`` and let the Sketch-RNN finish it."""
+    from quickdraw.builder.folder import open_dataset
     from sketchrnn.complete import complete_file
-
-    from quickdraw.dataset_folder import open_dataset
 
     folder = open_dataset(dataset)
     labels = folder.labels("test")

@@ -16,7 +16,7 @@ def register(sub) -> None:
 
 def run_info(args) -> int:
     """Summarise FILE and print it."""
-    from quickdraw.info import summarise
+    from quickdraw.builder.info import summarise
 
     s = summarise(args.file)
     if s["format"] == "dataset folder":

@@ -7,10 +7,10 @@ import os
 import sys
 
 # TensorFlow's C++ log (oneDNN fallbacks, CUDA probes) is noise to qd's users; TF_CPP_MIN_LOG_LEVEL=0 shows it.
-# Set before quickdraw loads, which mutes TensorFlow's import (quickdraw.quiet_tensorflow) at this level.
+# Set before quickdraw loads, which mutes TensorFlow's import (quickdraw.core.quiet_tensorflow) at this level.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from quickdraw import quiet_tensorflow  # noqa: E402
+from quickdraw.core import quiet_tensorflow  # noqa: E402
 from quickdraw.errors import QuickDrawError  # noqa: E402
 
 # Each module defines register(subparsers); a command sets ``func(args) -> int | None``.

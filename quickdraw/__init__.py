@@ -18,23 +18,23 @@ import os
 
 os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "1")
 
-from .quiet_tensorflow import install as _quiet_tensorflow  # noqa: E402
+from .core.quiet_tensorflow import install as _quiet_tensorflow  # noqa: E402
 
 _quiet_tensorflow()  # TensorFlow's C++ start-up lines stay off the terminal (TF_CPP_MIN_LOG_LEVEL=0 keeps them)
 
-from .about import ATTRIBUTION, __version__
+from .builder.export import export
 from .categories import names as category_names, resolve as resolve_category
-from .download import download, drawings
-from .drawing import Drawing
+from .core.about import ATTRIBUTION, __version__
 from .errors import QuickDrawError
-from .export import export
-from .render import render
-from .simplify import simplify
+from .fetch.download import download, drawings
+from .formats.drawing import Drawing
+from .raster.render import render
+from .raster.simplify import simplify
 
 # Functions whose module has another name load on first use; the rest are imported above.
-_LAZY = {"build": "subset", "open_dataset": "dataset_folder", "load": "datasets", "show_examples": "datasets",
-         "QuickDrawData": "compat", "QuickDrawDataGroup": "compat", "QuickDrawing": "compat",
-         "QuickDrawAnimation": "compat"}
+_LAZY = {"build": "builder.subset", "open_dataset": "builder.folder", "load": "pipeline.tfds",
+         "show_examples": "pipeline.tfds", "QuickDrawData": "compat", "QuickDrawDataGroup": "compat",
+         "QuickDrawing": "compat", "QuickDrawAnimation": "compat"}
 
 __all__ = ["ATTRIBUTION", "__version__", "Drawing", "QuickDrawError", "category_names", "resolve_category",
            "download", "drawings", "export", "render", "simplify", *_LAZY]

@@ -150,8 +150,8 @@ class QuickDrawDataGroup:
 
     def __init__(self, name, recognized=None, max_drawings=1000, refresh_data=False, print_messages=True,
                  cache_dir=CACHE_DIR, *, mirror=None):
-        from . import remote
-        from .download import drawings
+        from .fetch import remote
+        from .fetch.download import drawings
 
         self._name = _category(name)
         self._recognized = recognized

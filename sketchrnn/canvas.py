@@ -1,6 +1,6 @@
 """Live completions in the drawing window: candidate panels that grow each time the pen lifts.
 
-``CompletionPanels`` plugs into ``quickdraw.window.DrawingWindow``. A completer is any callable
+``CompletionPanels`` plugs into ``quickdraw.ui.window.DrawingWindow``. A completer is any callable
 ``completer(strokes, n, temperature, seed)`` returning an iterator of steps; each step is an (n, 5)
 array of stroke-5 rows in dataset units, one row per candidate, continuing from the last point of
 ``strokes[-1]``; a candidate's rows after its first end-of-sketch row are ignored. The panels pull
@@ -21,7 +21,8 @@ import time
 import numpy as np
 
 from quickdraw.errors import QuickDrawError
-from quickdraw.window import FRAME, DrawingWindow, WindowPlugin, frame_axes
+from quickdraw.raster.frame import FRAME
+from quickdraw.ui.window import DrawingWindow, WindowPlugin, frame_axes
 
 from .sample import COLOURS, Growth
 

@@ -14,14 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from quickdraw import validate
+from quickdraw.core import validate
 from quickdraw.errors import QuickDrawError
-from quickdraw.window import start_drawing
-from quickdraw.simplify import simplify_partial
-from quickdraw.strokes import to_stroke3
+from quickdraw.formats.strokes import to_stroke3
+from quickdraw.raster.frame import drawing_in_frame
+from quickdraw.raster.simplify import simplify_partial
 
-from .plots import save_ndjson, write_grid
 from .models import check
+from .plots import save_ndjson, write_grid
 from .sample import Growth
 
 FRAME = 255
@@ -49,9 +49,9 @@ def read_partial(path, index: int = 0, keep_strokes: int | None = None) -> list[
 
     ``path`` is any file ``quickdraw.formats.read_drawing`` reads (ndjson line ``index``, binary,
     sketchrnn ``.npz``, stroke-3 ``.npy``, strokes ``.json``); raw strokes, and drawings outside the
-    0-255 frame, are simplified as the dataset's were (``quickdraw.window.start_drawing``).
+    0-255 frame, are simplified as the dataset's were (``quickdraw.raster.frame.drawing_in_frame``).
     """
-    return start_drawing(path, index, keep_strokes)
+    return drawing_in_frame(path, index, keep_strokes)
 
 
 def prepare(strokes) -> list[np.ndarray]:
@@ -144,7 +144,7 @@ def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed:
     ``start`` is a drawing file to begin from (drawing ``index``, its first ``keep_strokes`` strokes):
     its completions grow as soon as the window opens.
     """
-    from quickdraw.window import window_figure
+    from quickdraw.ui.window import window_figure
 
     from .canvas import completion_window
 

@@ -19,7 +19,7 @@ import numpy as np
 
 from quickdraw.categories import resolve, resolve_all
 from quickdraw.errors import QuickDrawError
-from quickdraw.strokes import filter_max_len, pad_batch, scale_factor
+from quickdraw.formats.strokes import filter_max_len, pad_batch, scale_factor
 
 SPLITS = ("train", "valid", "test")
 
@@ -68,7 +68,7 @@ def load_for_model(source, model_classes, max_seq_len: int = 250, splits=SPLITS)
     model's classes it holds, and is refused in one line when it holds none; a ``.npz`` is read whole."""
     path = Path(source)
     if path.is_dir():
-        from quickdraw.subset import open_dataset
+        from quickdraw.builder.subset import open_dataset
 
         classes = open_dataset(path).classes
         held = [c for c in model_classes if c in classes]
@@ -105,7 +105,7 @@ def _class_of_file(path: Path) -> str:
 
 
 def _from_folder(path: Path, categories, splits):
-    from quickdraw.subset import open_dataset
+    from quickdraw.builder.subset import open_dataset
 
     ds = open_dataset(path)
     if not ds.has_strokes:

@@ -9,14 +9,14 @@ from pathlib import Path
 
 import numpy as np
 
-from quickdraw import validate
+from quickdraw.core import validate
 from quickdraw.errors import QuickDrawError
-from quickdraw.strokes import to_stroke3
+from quickdraw.formats.strokes import to_stroke3
 
 from .complete import read_partial, writable_out
 from .data import load_for_model, load_source
-from .plots import save_grid, save_ndjson
 from .models import sampler as load_sampler
+from .plots import save_grid, save_ndjson
 from .sample import Sampler, check_temperature
 
 MAX_SKETCHES = 256  # of one generate or reconstruct grid

@@ -3,7 +3,7 @@
 Everything is ``keras.ops`` and Keras layers, so it runs on the TensorFlow and JAX backends.
 Batches are stroke-5 arrays (B, T + 1, 5) whose row 0 is the start token (0, 0, 1, 0, 0) and whose
 padding rows are (0, 0, 0, 0, 1), offsets already divided by the scale factor
-(``quickdraw.strokes.pad_batch``).
+(``quickdraw.formats.strokes.pad_batch``).
 
 >>> model = build_model(HParams(enc_rnn_size=32, dec_rnn_size=64, z_size=8, num_mixture=3))  # doctest: +SKIP
 >>> out = model(batch, eps=np.random.randn(len(batch), 8), training=True)  # doctest: +SKIP

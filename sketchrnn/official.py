@@ -59,7 +59,7 @@ def resolve(name: str) -> str:
 
 def url_for(name: str, model_mirror: str | None = None) -> str:
     """The URL of model ``name`` in ``model_mirror`` (default ``$QD_MODEL_MIRROR``, else the public bucket)."""
-    from quickdraw.remote import resolve_mirror
+    from quickdraw.fetch.remote import resolve_mirror
 
     return resolve_mirror(model_mirror, env=ENV, default=DEFAULT_MODEL_MIRROR, option=OPTION) + \
         MODEL_DIR + resolve(name) + SUFFIX
@@ -67,7 +67,7 @@ def url_for(name: str, model_mirror: str | None = None) -> str:
 
 def cached_path(name: str, model_mirror: str | None = None, cache_dir=None) -> Path:
     """Where the cache keeps model ``name`` of that mirror (whether or not it is there yet)."""
-    from quickdraw import cache, remote
+    from quickdraw.fetch import cache, remote
 
     base = remote.resolve_mirror(model_mirror, env=ENV, default=DEFAULT_MODEL_MIRROR, option=OPTION)
     return cache.path_for(base + MODEL_DIR + resolve(name) + SUFFIX, base, cache_dir)
@@ -75,7 +75,8 @@ def cached_path(name: str, model_mirror: str | None = None, cache_dir=None) -> P
 
 def fetch(name: str, model_mirror: str | None = None, cache_dir=None, quiet: bool = True) -> Path:
     """Return the cached ``.gen.json`` of model ``name``, downloading (and checking) it first if needed."""
-    from quickdraw import cache, progress, remote
+    from quickdraw.core import progress
+    from quickdraw.fetch import cache, remote
 
     name = resolve(name)
     mirror = remote.open_mirror(model_mirror, env=ENV, default=DEFAULT_MODEL_MIRROR, option=OPTION)

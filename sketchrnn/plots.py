@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from quickdraw.strokes import from_stroke3
+from quickdraw.formats.strokes import from_stroke3
 
 from .runs import atomic_write
 from .sample import COLOURS
@@ -21,8 +21,8 @@ FRAME = 255
 
 def save_grid(sketches, path, *, cols: int, titles=None, label: str = "") -> Path:
     """Write stroke-3 ``sketches`` (dataset units) as a PNG grid, ``cols`` per row, ``label`` on top."""
-    from quickdraw.drawing import Drawing
-    from quickdraw.plots import sketch_grid
+    from quickdraw.formats.drawing import Drawing
+    from quickdraw.ui.plots import sketch_grid
 
     drawings = [Drawing(from_stroke3(s)) for s in sketches]
     titles = [""] * len(drawings) if titles is None else titles
@@ -31,7 +31,7 @@ def save_grid(sketches, path, *, cols: int, titles=None, label: str = "") -> Pat
 
 def to_drawing(s3, word: str = ""):
     """Return a stroke-3 sketch as a ``Drawing`` in the simplified data's frame (top-left at 0, ints 0-255)."""
-    from quickdraw.drawing import Drawing
+    from quickdraw.formats.drawing import Drawing
 
     strokes = from_stroke3(s3)
     if not strokes:

@@ -23,8 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from quickdraw.cache import exclusive
 from quickdraw.errors import QuickDrawError
+from quickdraw.fetch.cache import exclusive
 
 from .config import HParams
 

@@ -25,7 +25,7 @@ from typing import Iterator
 import numpy as np
 
 from quickdraw.errors import QuickDrawError
-from quickdraw.strokes import START_TOKEN, from_stroke5, pad_batch, to_stroke3
+from quickdraw.formats.strokes import START_TOKEN, from_stroke5, pad_batch, to_stroke3
 
 from .config import HParams
 from .model import compiled, numpy_params

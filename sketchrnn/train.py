@@ -13,17 +13,18 @@ from pathlib import Path
 
 import numpy as np
 
-from quickdraw import validate
-from quickdraw.cache import ensure_folder
+from quickdraw.core import validate
 from quickdraw.errors import QuickDrawError
+from quickdraw.fetch.cache import ensure_folder
 
 from .config import HParams
 from .data import TrainBatches, eval_batches, lengths_of, load_source, split_by_length
 from .plots import plot_losses, save_grid
 from .runs import (BEST_FILE, HPARAMS_FILE, LOCK_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign, clear_run,
-                   read_checkpoint, read_hparams, read_history, read_info, read_trained_info, training_lock,
+                   read_checkpoint, read_history, read_hparams, read_info, read_trained_info, training_lock,
                    write_checkpoint, write_json)
 from .sample import Sampler
+
 TRAIN_KEYS = ("recon", "offset", "pen", "kl", "kl_weight", "lr")
 VALID_KEYS = ("recon", "offset", "pen", "kl")
 JAX_LENGTH_STEP = 32  # jit compiles one program per shape: round padded lengths up to a multiple of this

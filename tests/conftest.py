@@ -26,7 +26,7 @@ def mirror() -> Path:
 @pytest.fixture(scope="session")
 def synthetic_dataset(tmp_path_factory) -> Path:
     """A small SYNTHETIC dataset folder (3 classes x 20 drawings, 28x28, with strokes); treat as read-only."""
-    from quickdraw.subset import build
+    from quickdraw.builder.subset import build
 
     return build(["circle", "square", "star"], 20, tmp_path_factory.mktemp("synthetic") / "ds",
                  synthetic=True, quiet=True)

@@ -15,8 +15,8 @@ from PIL import Image
 
 from quickdraw.compat import QuickDrawAnimation, QuickDrawData, QuickDrawDataGroup, QuickDrawing
 from quickdraw.errors import QuickDrawError
+from quickdraw.fetch.partial import binary_cut
 from quickdraw.formats import read_path
-from quickdraw.partial import binary_cut
 from tests.httpserver import serve
 
 

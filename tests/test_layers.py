@@ -1,5 +1,6 @@
-"""Imports point down only (quickdraw's data < its classifier, sketchrnn < cli) and no two modules import
-each other, directly or through others: import-linter's contracts in pyproject.toml, and grimp's graph."""
+"""Imports point down only (quickdraw's data < its classifier, sketchrnn < cli; inside quickdraw, stage by
+stage) and no two modules import each other, directly or through others: import-linter's contracts in
+pyproject.toml, and grimp's graph. quickdraw's folder shows the stages and nothing else."""
 import shutil
 import subprocess
 import sys
@@ -9,6 +10,10 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+STAGES = "quickdraw's stages: each imports only the ones below it"
+# What `ls quickdraw` shows: the public entry points, then one folder per stage of the data's path.
+TOP = {"__init__.py", "errors.py", "categories.py", "compat.py", "synthetic.py", "data",
+       "core", "formats", "raster", "fetch", "ui", "builder", "pipeline", "classifier"}
 PACKAGES = ("quickdraw", "sketchrnn", "cli")
 
 # Prints each import a -> b whose target leads back to a (a cycle), then exits 1 if there was one.
@@ -53,7 +58,7 @@ def test_the_layer_contracts_are_kept():
     pytest.importorskip("importlinter")
     done = _lint(REPO)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
-    assert "4 kept, 0 broken" in done.stdout
+    assert "5 kept, 0 broken" in done.stdout
 
 
 def test_no_module_imports_one_that_leads_back_to_it():
@@ -63,9 +68,15 @@ def test_no_module_imports_one_that_leads_back_to_it():
 
 
 @pytest.mark.parametrize("where, line, contract", [
-    ("quickdraw/info.py", "import sketchrnn.config", "data below models below the command line"),
+    ("quickdraw/builder/info.py", "import sketchrnn.config", "data below models below the command line"),
     ("sketchrnn/config.py", "import cli.main", "data below models below the command line"),
-    ("quickdraw/render.py", "from quickdraw.classifier import runs", "quickdraw's data modules import no model"),
+    ("quickdraw/raster/render.py", "from quickdraw.classifier import runs", "quickdraw's data modules import no model"),
+    ("quickdraw/fetch/remote.py", "from quickdraw.builder import plan", STAGES),
+    ("quickdraw/formats/ndjson.py", "from quickdraw.raster import render", STAGES),
+    ("quickdraw/raster/simplify.py", "from quickdraw.ui import window", STAGES),
+    ("quickdraw/builder/records.py", "from quickdraw.pipeline import tfdata", STAGES),
+    ("quickdraw/ui/window.py", "from quickdraw.fetch import cache", STAGES),
+    ("quickdraw/core/atomic.py", "from quickdraw.formats import table", STAGES),
     ("sketchrnn/data.py", "from quickdraw.classifier import predict", "the two models do not know each other"),
     ("quickdraw/errors.py", "from quickdraw import categories", "no cycles between sibling modules or packages"),
 ])
@@ -82,3 +93,11 @@ def test_a_new_cycle_between_modules_is_found(copy):
     done = _cycles(copy)
     assert done.returncode == 1
     assert "cycle: sketchrnn.config -> sketchrnn.runs" in done.stdout
+
+
+def test_quickdraw_shows_its_stages_and_nothing_else():
+    found = {p.name for p in (REPO / "quickdraw").iterdir() if p.name != "__pycache__"}
+    assert found == TOP, f"new at the top: {sorted(found - TOP)}; gone: {sorted(TOP - found)} (put modules in a stage)"
+    for stage in TOP - {"data"}:
+        if (REPO / "quickdraw" / stage).is_dir():
+            assert (REPO / "quickdraw" / stage / "__init__.py").read_text().startswith('"""'), stage

@@ -9,10 +9,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ..dataset_folder import open_dataset
+from ..builder.folder import open_dataset
 from ..errors import QuickDrawError
-from . import model as model_layers
-from . import runs
+from . import model as model_layers, runs
 from .predict import Classifier
 
 EVAL_BATCH = 512

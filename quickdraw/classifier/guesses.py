@@ -1,6 +1,6 @@
 """The classifier's side of the drawing window: its guesses as probability bars and the bitmap it sees.
 
-``GuessPanel`` plugs into ``quickdraw.window.DrawingWindow``: after every change of the drawing it
+``GuessPanel`` plugs into ``quickdraw.ui.window.DrawingWindow``: after every change of the drawing it
 renders the strokes exactly as the training data was rendered, shows that bitmap, and draws the
 ``top`` likeliest classes as labelled bars.
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..window import WindowPlugin
+from ..ui.window import WindowPlugin
 
 BAR_COLOUR = "#3b7dd8"
 TOP_COLOUR = "#1b9e3e"

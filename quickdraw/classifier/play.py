@@ -7,7 +7,7 @@ cat!" once the top guess is the target with enough confidence; or "Sorry, I coul
 time runs out. At the end a summary picture is saved and shown, and every drawing is appended to an
 ndjson file in the dataset's simplified layout, which ``qd info``, ``qd show`` and ``qd build`` read.
 
-``Game`` is a ``quickdraw.window.WindowPlugin`` driven by a clock it is given, so tests replay real
+``Game`` is a ``quickdraw.ui.window.WindowPlugin`` driven by a clock it is given, so tests replay real
 matplotlib events and move time themselves.
 
 >>> play("runs/cnn1", out="my_doodles.ndjson", rounds=6, seconds=20)  # doctest: +SKIP
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..window import WindowPlugin
+from ..ui.window import WindowPlugin
 
 GUESS_EVERY_S = 0.15  # while the pen moves
 TICK_MS = 50
@@ -241,8 +241,8 @@ class Game(WindowPlugin):
 
 def to_drawings(rounds, seed: int = 0):
     """The rounds as ``Drawing`` records in the official simplified layout (strokes simplified as the dataset's)."""
-    from ..drawing import Drawing
-    from ..simplify import simplify
+    from ..formats.drawing import Drawing
+    from ..raster.simplify import simplify
 
     rng = np.random.default_rng([seed, 18, len(rounds)])
     out = []
@@ -351,8 +351,8 @@ def play(rundir, *, out="my_doodles.ndjson", rounds: int = 6, seconds: float = 2
     The drawings are appended to ``out`` (ndjson) and the summary saved beside it (``.png``), also
     when the window is closed or Ctrl-C stops the game halfway.
     """
-    from ..validate import integer, seed as check_seed
-    from ..window import DrawingWindow, window_figure
+    from ..core.validate import integer, seed as check_seed
+    from ..ui.window import DrawingWindow, window_figure
     from .predict import Classifier
 
     integer("--rounds", rounds, 1, 100)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..atomic import write_atomic
+from ..core.atomic import write_atomic
 
 ANNOTATE_UP_TO = 25  # classes; beyond this the cells are too small for numbers
 

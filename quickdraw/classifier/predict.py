@@ -88,11 +88,12 @@ def classify_window(rundir, *, top: int = TOP_K, out="drawing.png", start=None, 
     ``s`` saves the window to ``out`` and the strokes beside it as ndjson; ``start`` is a drawing file
     (drawing ``index`` of it) to begin from.
     """
-    from ..window import DrawingWindow, start_drawing, window_figure
+    from ..raster.frame import drawing_in_frame
+    from ..ui.window import DrawingWindow, window_figure
     from .guesses import GuessPanel
 
     _check_top(top)
-    strokes = start_drawing(start, index) if start is not None else None
+    strokes = drawing_in_frame(start, index) if start is not None else None
     classifier = Classifier(rundir)
     fig = window_figure(f"qd classify {Path(rundir).name}",
                         "classify a file instead: qd classify RUNDIR drawing.ndjson")

@@ -16,8 +16,8 @@ import shutil
 import zipfile
 from pathlib import Path
 
-from ..cache import exclusive
 from ..errors import QuickDrawError
+from ..fetch.cache import exclusive
 
 KIND = "cnn"
 CHECKPOINT = "checkpoint"

@@ -14,9 +14,9 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..render import render
-from ..simplify import simplify
-from ..strokes import from_stroke3
+from ..formats.strokes import from_stroke3
+from ..raster.render import render
+from ..raster.simplify import simplify
 
 FRAME_SLACK = 8  # units a simplified drawing may fall short of its frame's edges
 

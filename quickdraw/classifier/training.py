@@ -21,12 +21,11 @@ from pathlib import Path
 import keras
 import numpy as np
 
-from .. import validate
-from ..cache import ensure_folder
-from ..dataset_folder import open_dataset
+from ..builder.folder import open_dataset
+from ..core import validate
 from ..errors import QuickDrawError
-from . import model as cnn_model
-from . import seen
+from ..fetch.cache import ensure_folder
+from . import model as cnn_model, seen
 from .evaluation import EVAL_BATCH, evaluate_model, split_arrays
 from .runs import (CHECKPOINT, KIND, clear, finish, is_empty, read_run, save_model, save_weights, stored_kind,
                    training_lock, write_json)

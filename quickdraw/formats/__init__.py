@@ -20,11 +20,11 @@ from typing import Callable, Iterator
 
 import numpy as np
 
-from ..atomic import write_atomic
-from ..drawing import Drawing
+from ..core.atomic import write_atomic
 from ..errors import QuickDrawError
-from ..table import DrawingTable, iter_drawings
 from . import binary, bitmap, ndjson, sketchrnn, strokes_json
+from .drawing import Drawing
+from .table import DrawingTable, iter_drawings
 
 
 @dataclass(frozen=True)
@@ -173,7 +173,7 @@ def read_drawing(path, index: int = 0) -> Drawing:
         if index:
             raise QuickDrawError(f"{path} holds one drawing; --index must be 0")
         if suffix == ".npy":
-            from ..strokes import from_stroke3
+            from .strokes import from_stroke3
 
             return Drawing([s.astype(np.float64) for s in from_stroke3(sketchrnn.read_stroke3_npy(path))],
                            word=path.stem)

@@ -6,7 +6,7 @@ has no word; ``read`` takes it from the caller (the file name). Reading walks th
 chunk in one compiled loop (``binary_kernel``) that copies out every stroke's points.
 
 >>> import io
->>> from quickdraw.drawing import Drawing
+>>> from quickdraw.formats.drawing import Drawing
 >>> buf = io.BytesIO()
 >>> write([Drawing([[[0, 255], [7, 9]]], key_id="42", countrycode="FR")], buf)
 1
@@ -21,8 +21,8 @@ from typing import BinaryIO, Iterator
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..table import DrawingTable, as_tables, ranges
 from .ndjson import _seekable
+from .table import DrawingTable, as_tables, ranges
 
 CHUNK = 64 * 1024
 MAX_CHUNK = 256 * 1024

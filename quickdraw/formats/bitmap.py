@@ -20,7 +20,7 @@ from typing import BinaryIO, Iterator, NamedTuple
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..table import BITMAP_SHAPE, DrawingTable, as_tables
+from .table import BITMAP_SHAPE, DrawingTable, as_tables
 
 ROW_SIZE = BITMAP_SHAPE[0] * BITMAP_SHAPE[1]
 CHUNK = 64 * 1024

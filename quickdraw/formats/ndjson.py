@@ -1,7 +1,7 @@
 """The ndjson formats (``full/simplified`` and ``full/raw``): one JSON drawing record a line.
 
 Official lines follow one layout (keys word, countrycode, timestamp, recognized, key_id, drawing;
-no spaces). Simplified drawings (integers 0-255) in that layout take ``ndjson_simplified``, one
+no spaces). Simplified drawings (integers 0-255) in that layout take ``ndjson_kernel``, one
 compiled pass over the bytes of a chunk. For the other lines of a chunk, the marks (``,[]"`` and
 newlines) are located with numpy and the metadata is cut out at the quotes; drawings of official
 lines (raw ones) are read together with one ``np.fromstring`` and their stroke/drawing offsets
@@ -23,9 +23,9 @@ from typing import BinaryIO, Iterator
 
 import numpy as np
 
-from ..drawing import Drawing
 from ..errors import QuickDrawError
-from ..table import DrawingTable, as_tables, ranges
+from .drawing import Drawing
+from .table import DrawingTable, as_tables, ranges
 
 CHUNK = 64 * 1024
 MAX_CHUNK = 256 * 1024
@@ -96,7 +96,7 @@ def parse_lines(body: bytes, first_line: int = 1, word: str | None = None,
 
     ``first_line`` numbers the lines in error messages; ``channels`` (2 or 3) is what earlier
     lines of the same file held. Simplified drawings in the official layout take the fast path
-    (``ndjson_simplified``), other official lines the general numpy path, and any other line
+    (``ndjson_kernel``), other official lines the general numpy path, and any other line
     ``json.loads``.
     """
     return _parse(body, len(body), first_line, word, channels)[0]
@@ -104,12 +104,10 @@ def parse_lines(body: bytes, first_line: int = 1, word: str | None = None,
 
 def _parse(body: bytes, size: int, first_line: int, word: str | None, channels: int | None):
     """``parse_lines`` of ``body[:size]``, also returning the number of lines read."""
-    from . import ndjson_simplified
-
     a = np.frombuffer(body, dtype=np.uint8, count=size)
     parts, order = [], []
     if channels != 3:
-        table, official = ndjson_simplified.parse(a)
+        table, official = parse_official_simplified(a)
         lines = len(official)
         if len(table):
             parts.append(table)
@@ -155,6 +153,49 @@ def _parse(body: bytes, size: int, first_line: int, word: str | None, channels: 
     else:
         table = DrawingTable.concat(parts).take(np.argsort(np.concatenate(order), kind="stable"))
     return table, len(nl)
+
+
+SIMPLIFIED_FIELDS = ("word", "countrycode", "timestamp", "key_id")
+
+
+def parse_official_simplified(a: np.ndarray) -> tuple[DrawingTable, np.ndarray]:
+    """Read the lines of ``a`` (uint8 bytes ending with a newline) that take the compiled fast path
+    (``ndjson_kernel``: the official simplified layout, integers 0-255).
+
+    >>> line = (b'{"word":"a","countrycode":"US","timestamp":"t","recognized":true,"key_id":"1",'
+    ...         b'"drawing":[[[1,20],[255,0]],[[7],[8]]]}\\n')
+    >>> t, ok = parse_official_simplified(np.frombuffer(line, np.uint8))
+    >>> t.points.tolist(), t.stroke_offsets.tolist(), t.word.tolist(), ok.tolist()
+    ([[1, 255], [20, 0], [7, 8]], [0, 2, 3], ['a'], [True])
+
+    Returns the table of those lines, in order, and a bool array over all lines of ``a``
+    saying which they are.
+    """
+    from . import ndjson_kernel
+
+    ends = np.flatnonzero(a == 10)
+    points = np.empty((len(a) // 4 + 1, 2), np.uint8)  # a point takes at least 4 bytes
+    strokes = np.empty(len(a) // 12 + 2, np.int64)  # and a stroke at least 12
+    drawings = np.empty(len(ends) + 1, np.int64)
+    spans = np.empty((len(ends), 9), np.int64)
+    ok = np.zeros(len(ends), bool)
+    n_points, n_strokes, n = ndjson_kernel.scan(a, ends, points, strokes, drawings, spans, ok)
+    spans = spans[:n]
+    columns = {name: _simplified_texts(a, spans[:, 2 * k], spans[:, 2 * k + 1])
+               for k, name in enumerate(SIMPLIFIED_FIELDS)}
+    table = DrawingTable(points[:n_points].copy(), strokes[:n_strokes + 1].copy(), drawings[:n + 1].copy(),
+                         recognized=spans[:, 8] == 1, **columns)
+    return table, ok
+
+
+def _simplified_texts(a: np.ndarray, begin: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """The ASCII texts ``a[begin:end]`` of each line as a str array."""
+    from . import ndjson_kernel
+
+    width = max(int((end - begin).max(initial=0)), 1)
+    cells = np.zeros((len(begin), width), np.uint32)
+    ndjson_kernel.copy_texts(a, begin, end, cells)
+    return cells.view(f"U{width}")[:, 0]
 
 
 def marks(a: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,7 @@ Object arrays are Python pickles, which can run code. They are loaded with an un
 rebuilds numpy arrays and nothing else; a file asking for anything more is refused.
 
 >>> import io
->>> from quickdraw.drawing import Drawing
+>>> from quickdraw.formats.drawing import Drawing
 >>> buf = io.BytesIO()
 >>> write({"train": [Drawing([[[5, 8], [1, 1]]])]}, buf)
 1
@@ -26,7 +26,7 @@ from typing import BinaryIO, Iterator, Mapping
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..table import DrawingTable, as_tables
+from .table import DrawingTable, as_tables
 
 SPLITS = ("train", "valid", "test")
 TABLE_ROWS = 4096  # sketches per yielded table
