@@ -1,0 +1,161 @@
+// The drawing pad of qd's browser front ends (the notebook widget and `qd web`): a square canvas showing
+// the dataset's 0-255 frame (y down), drawn on with mouse, pen or touch through pointer events.
+//
+// Every sample the browser has is kept: pointermove events are read with getCoalescedEvents(), which
+// gives the points the browser merged into one event per animation frame, and the stroke under the pen
+// is drawn segment by segment, never by redrawing the whole pad. Whatever the page's model does, the
+// pen's points are collected here first and handed over when the pen lifts.
+//
+//   const pad = createPad(canvas, {onStrokeStart, onPoint, onStroke});
+//   onStrokeStart()                pointer down on the pad
+//   onPoint(x, y)                  each sample, frame units
+//   onStroke([[xs...], [ys...]])   pointer up: the raw points of the stroke, frame units (floats)
+//   pad.setStrokes(strokes)        committed ink, [[xs], [ys]] per stroke
+//   pad.setGhosts([{strokes, colour, alpha, width}])   candidate strokes, drawn lightly
+//   pad.setOverlay(canvasOrImage)  an image laid over the pad (or null), stretched to the frame
+//   pad.live                       the stroke under the pen ([[xs], [ys]]) or null
+//   pad.clear(); pad.redraw(); pad.destroy()
+
+export const FRAME = 255;
+
+export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111111", lineWidth = 2.5} = {}) {
+  const ctx = canvas.getContext("2d");
+  let strokes = [];
+  let ghosts = [];
+  let overlay = null;
+  let live = null;          // {xs, ys}
+  let pointer = null;       // the pointerId drawing now; other pointers (a second finger) are ignored
+  let scale = 1;            // canvas pixels per frame unit
+
+  canvas.style.touchAction = "none";
+  canvas.style.userSelect = "none";
+  canvas.style.webkitUserSelect = "none";
+
+  function fit() {
+    const rect = canvas.getBoundingClientRect();
+    const side = Math.max(1, Math.round(Math.min(rect.width, rect.height || rect.width) * (window.devicePixelRatio || 1)));
+    if (canvas.width !== side || canvas.height !== side) {
+      canvas.width = side;
+      canvas.height = side;
+    }
+    scale = side / FRAME;
+    redraw();
+  }
+
+  function toFrame(event) {
+    const rect = canvas.getBoundingClientRect();
+    const x = ((event.clientX - rect.left) / rect.width) * FRAME;
+    const y = ((event.clientY - rect.top) / rect.height) * FRAME;
+    return [Math.min(FRAME, Math.max(0, x)), Math.min(FRAME, Math.max(0, y))];
+  }
+
+  function path(xs, ys) {
+    ctx.beginPath();
+    ctx.moveTo(xs[0] * scale, ys[0] * scale);
+    if (xs.length === 1) ctx.lineTo(xs[0] * scale + 0.01, ys[0] * scale);
+    for (let i = 1; i < xs.length; i++) ctx.lineTo(xs[i] * scale, ys[i] * scale);
+    ctx.stroke();
+  }
+
+  function style(colour, width, alpha) {
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = width * scale * 1.2;
+    ctx.globalAlpha = alpha;
+    ctx.lineCap = "round";
+    ctx.lineJoin = "round";
+  }
+
+  function redraw() {
+    ctx.globalAlpha = 1;
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, canvas.width, canvas.height);
+    if (overlay) {
+      ctx.imageSmoothingEnabled = false;
+      ctx.drawImage(overlay, 0, 0, canvas.width, canvas.height);
+    }
+    for (const ghost of ghosts) {
+      style(ghost.colour || "#888888", ghost.width || 1.5, ghost.alpha ?? 0.3);
+      for (const [xs, ys] of ghost.strokes || []) if (xs.length) path(xs, ys);
+    }
+    style(ink, lineWidth, 1);
+    for (const [xs, ys] of strokes) if (xs.length) path(xs, ys);
+    if (live && live.xs.length) path(live.xs, live.ys);
+    ctx.globalAlpha = 1;
+  }
+
+  function extend(points) {
+    // draw only the new segments of the live stroke
+    style(ink, lineWidth, 1);
+    ctx.beginPath();
+    const n = live.xs.length;
+    const from = Math.max(0, n - points.length - 1);
+    ctx.moveTo(live.xs[from] * scale, live.ys[from] * scale);
+    for (let i = from + 1; i < n; i++) ctx.lineTo(live.xs[i] * scale, live.ys[i] * scale);
+    if (n === 1) ctx.lineTo(live.xs[0] * scale + 0.01, live.ys[0] * scale);
+    ctx.stroke();
+  }
+
+  function add(events) {
+    const added = [];
+    for (const e of events) {
+      const [x, y] = toFrame(e);
+      const last = live.xs.length - 1;
+      if (last >= 0 && live.xs[last] === x && live.ys[last] === y) continue;
+      live.xs.push(x);
+      live.ys.push(y);
+      added.push([x, y]);
+      if (onPoint) onPoint(x, y);
+    }
+    if (added.length) extend(added);
+  }
+
+  function down(e) {
+    if (pointer !== null || (e.pointerType === "mouse" && e.button !== 0)) return;
+    e.preventDefault();
+    pointer = e.pointerId;
+    try { canvas.setPointerCapture(e.pointerId); } catch (err) { /* not capturable: fine */ }
+    live = {xs: [], ys: []};
+    if (onStrokeStart) onStrokeStart();
+    add([e]);
+  }
+
+  function move(e) {
+    if (e.pointerId !== pointer || !live) return;
+    e.preventDefault();
+    const samples = typeof e.getCoalescedEvents === "function" ? e.getCoalescedEvents() : [];
+    add(samples.length ? samples : [e]);
+  }
+
+  function up(e) {
+    if (e.pointerId !== pointer || !live) return;
+    e.preventDefault();
+    if (e.type === "pointerup") add([e]);
+    const done = live;
+    live = null;
+    pointer = null;
+    try { canvas.releasePointerCapture(e.pointerId); } catch (err) { /* already released */ }
+    strokes = [...strokes, [done.xs, done.ys]];  // shown at once; the owner replaces it by its simplified form
+    if (onStroke) onStroke([done.xs, done.ys]);
+  }
+
+  const listeners = [["pointerdown", down], ["pointermove", move], ["pointerup", up], ["pointercancel", up],
+                     ["contextmenu", (e) => e.preventDefault()]];
+  for (const [name, fn] of listeners) canvas.addEventListener(name, fn, {passive: false});
+  const resize = typeof ResizeObserver === "function" ? new ResizeObserver(fit) : null;
+  if (resize) resize.observe(canvas);
+  fit();
+
+  return {
+    get live() { return live ? [live.xs.slice(), live.ys.slice()] : null; },
+    get strokes() { return strokes; },
+    setStrokes(next) { strokes = (next || []).map(([xs, ys]) => [Array.from(xs), Array.from(ys)]); redraw(); },
+    setGhosts(next) { ghosts = next || []; redraw(); },
+    setOverlay(image) { overlay = image || null; redraw(); },
+    clear() { strokes = []; ghosts = []; overlay = null; redraw(); },
+    redraw,
+    destroy() {
+      for (const [name, fn] of listeners) canvas.removeEventListener(name, fn);
+      if (resize) resize.disconnect();
+    },
+  };
+}
