@@ -12,8 +12,12 @@
 //   onStroke([[xs...], [ys...]])   pointer up: the raw points of the stroke, frame units (floats)
 //   pad.setStrokes(strokes)        committed ink, [[xs], [ys]] per stroke
 //   pad.setGhosts([{strokes, colour, alpha, width}])   candidate strokes, drawn lightly
-//   pad.setOverlay(canvasOrImage)  an image laid over the pad (or null), stretched to the frame
+//   pad.setOverlay(canvasOrImage)  an image laid over the pad (or null), stretched to the 0-255 frame
+//   pad.setView(x0, y0, side)      show the square [x0, x0 + side] x [y0, y0 + side] of frame units
+//                                  (default 0, 0, 255; wider when a drawing reaches past the frame)
 //   pad.live                       the stroke under the pen ([[xs], [ys]]) or null
+//   pad.cancel()                   end the stroke under the pen without handing it over; returns its
+//                                  points or null (the pen's next samples are ignored until it lifts)
 //   pad.clear(); pad.redraw(); pad.destroy()
 
 export const FRAME = 255;
@@ -26,6 +30,8 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
   let live = null;          // {xs, ys}
   let pointer = null;       // the pointerId drawing now; other pointers (a second finger) are ignored
   let scale = 1;            // canvas pixels per frame unit
+  let view = [0, 0, FRAME]; // x0, y0, side of the frame units shown
+  let ignoring = null;      // a pointer whose stroke was cancelled, until it lifts
 
   canvas.style.touchAction = "none";
   canvas.style.userSelect = "none";
@@ -38,22 +44,25 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
       canvas.width = side;
       canvas.height = side;
     }
-    scale = side / FRAME;
+    scale = side / view[2];
     redraw();
   }
 
   function toFrame(event) {
     const rect = canvas.getBoundingClientRect();
-    const x = ((event.clientX - rect.left) / rect.width) * FRAME;
-    const y = ((event.clientY - rect.top) / rect.height) * FRAME;
-    return [Math.min(FRAME, Math.max(0, x)), Math.min(FRAME, Math.max(0, y))];
+    const x = view[0] + ((event.clientX - rect.left) / rect.width) * view[2];
+    const y = view[1] + ((event.clientY - rect.top) / rect.height) * view[2];
+    return [Math.min(view[0] + view[2], Math.max(view[0], x)), Math.min(view[1] + view[2], Math.max(view[1], y))];
   }
+
+  const px = (x) => (x - view[0]) * scale;
+  const py = (y) => (y - view[1]) * scale;
 
   function path(xs, ys) {
     ctx.beginPath();
-    ctx.moveTo(xs[0] * scale, ys[0] * scale);
-    if (xs.length === 1) ctx.lineTo(xs[0] * scale + 0.01, ys[0] * scale);
-    for (let i = 1; i < xs.length; i++) ctx.lineTo(xs[i] * scale, ys[i] * scale);
+    ctx.moveTo(px(xs[0]), py(ys[0]));
+    if (xs.length === 1) ctx.lineTo(px(xs[0]) + 0.01, py(ys[0]));
+    for (let i = 1; i < xs.length; i++) ctx.lineTo(px(xs[i]), py(ys[i]));
     ctx.stroke();
   }
 
@@ -69,9 +78,14 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
     ctx.globalAlpha = 1;
     ctx.fillStyle = "#ffffff";
     ctx.fillRect(0, 0, canvas.width, canvas.height);
+    if (view[2] !== FRAME || view[0] !== 0 || view[1] !== 0) {
+      ctx.strokeStyle = "#cccccc";  // where the 0-255 frame lies in a wider view
+      ctx.lineWidth = 1;
+      ctx.strokeRect(px(0), py(0), FRAME * scale, FRAME * scale);
+    }
     if (overlay) {
       ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(overlay, 0, 0, canvas.width, canvas.height);
+      ctx.drawImage(overlay, px(0), py(0), FRAME * scale, FRAME * scale);
     }
     for (const ghost of ghosts) {
       style(ghost.colour || "#888888", ghost.width || 1.5, ghost.alpha ?? 0.3);
@@ -89,9 +103,9 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
     ctx.beginPath();
     const n = live.xs.length;
     const from = Math.max(0, n - points.length - 1);
-    ctx.moveTo(live.xs[from] * scale, live.ys[from] * scale);
-    for (let i = from + 1; i < n; i++) ctx.lineTo(live.xs[i] * scale, live.ys[i] * scale);
-    if (n === 1) ctx.lineTo(live.xs[0] * scale + 0.01, live.ys[0] * scale);
+    ctx.moveTo(px(live.xs[from]), py(live.ys[from]));
+    for (let i = from + 1; i < n; i++) ctx.lineTo(px(live.xs[i]), py(live.ys[i]));
+    if (n === 1) ctx.lineTo(px(live.xs[0]) + 0.01, py(live.ys[0]));
     ctx.stroke();
   }
 
@@ -110,7 +124,7 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
   }
 
   function down(e) {
-    if (pointer !== null || (e.pointerType === "mouse" && e.button !== 0)) return;
+    if (pointer !== null || ignoring !== null || (e.pointerType === "mouse" && e.button !== 0)) return;
     e.preventDefault();
     pointer = e.pointerId;
     try { canvas.setPointerCapture(e.pointerId); } catch (err) { /* not capturable: fine */ }
@@ -120,13 +134,14 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
   }
 
   function move(e) {
-    if (e.pointerId !== pointer || !live) return;
+    if (e.pointerId !== pointer || !live) return;  // also a cancelled stroke's pointer
     e.preventDefault();
     const samples = typeof e.getCoalescedEvents === "function" ? e.getCoalescedEvents() : [];
     add(samples.length ? samples : [e]);
   }
 
   function up(e) {
+    if (e.pointerId === ignoring) { ignoring = null; return; }
     if (e.pointerId !== pointer || !live) return;
     e.preventDefault();
     if (e.type === "pointerup") add([e]);
@@ -151,6 +166,16 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
     setStrokes(next) { strokes = (next || []).map(([xs, ys]) => [Array.from(xs), Array.from(ys)]); redraw(); },
     setGhosts(next) { ghosts = next || []; redraw(); },
     setOverlay(image) { overlay = image || null; redraw(); },
+    setView(x0, y0, side) { view = [x0, y0, side > 0 ? side : FRAME]; fit(); },
+    cancel() {
+      if (!live) return null;
+      const done = [live.xs, live.ys];
+      ignoring = pointer;
+      live = null;
+      pointer = null;
+      redraw();
+      return done;
+    },
     clear() { strokes = []; ghosts = []; overlay = null; redraw(); },
     redraw,
     destroy() {
