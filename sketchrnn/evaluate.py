@@ -5,6 +5,8 @@
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 from quickdraw.errors import QuickDrawError
 
 from .data import load_for_model
@@ -18,16 +20,24 @@ def evaluate_run(rundir, source, split: str = "test", **where) -> dict:
     real points, raw KL) and "weights_step", the training step of the weights evaluated.
 
     SOURCE is a sketchrnn ``.npz`` or a dataset folder (restricted to the run's classes; one holding
-    none of them is refused). Offsets are divided by the run's own training scale factor.
+    none of them is refused). Lr is Magenta's: the offset mixture NLL and the pen cross-entropy summed
+    over each sketch's real points, divided by (sketches x the model's ``max_seq_len``), sketches
+    longer than ``max_seq_len`` left out. Offsets are divided by the model's own scale factor, except
+    for an official model on a dataset folder, whose drawings are in the 0-255 frame: there the frame
+    is mapped onto the model's drawing size (``sketchrnn.models.frame_scale``). "scale" says which.
     """
-    run = load(rundir, **where)
+    in_frame = Path(str(source)).is_dir()
+    run = load(rundir, frame=in_frame, **where)
     data = load_for_model(source, run.info["classes"], run.hp.max_seq_len, splits=(split,))
     sequences = data.splits[split]
     if not sequences:
         raise QuickDrawError(f"{source} has no sketches of at most {run.hp.max_seq_len} points in split {split!r}")
     steps = Steps(run.model, make_optimizer(run.model, run.hp), run.hp)
     metrics = evaluate_sequences(steps, sequences, run.scale, run.hp, seed=0)
-    return {"split": split, "sketches": len(sequences), "dropped_too_long": data.dropped[split],
+    mapped = in_frame and run.info.get("in_frame") is False
+    scale = {"offsets_divided_by": round(run.scale, 6),
+             "which": "the 0-255 frame mapped onto the model's drawing size" if mapped else "the model's own"}
+    return {"split": split, "sketches": len(sequences), "dropped_too_long": data.dropped[split], "scale": scale,
             "weights_step": run.info["weights_step"],
             **({"model": run.info["pretrained"]} if run.info.get("pretrained") else {}),
             "classes": data.classes, **{k: round(v, 6) for k, v in metrics.items()},

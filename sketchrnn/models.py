@@ -20,8 +20,13 @@ from .sample import Sampler
 FRAME_SAMPLES, FRAME_TEMPERATURE, FRAME_SEED = 16, 0.25, 0  # how an official model's own drawing size is measured
 
 
-def load(spec, *, model_mirror: str | None = None, cache_dir=None, quiet: bool = True) -> Run:
-    """Load the Sketch-RNN that ``spec`` names (see the module's docstring)."""
+def load(spec, *, model_mirror: str | None = None, cache_dir=None, quiet: bool = True, frame: bool = True) -> Run:
+    """Load the Sketch-RNN that ``spec`` names (see the module's docstring).
+
+    With ``frame`` (the default), an official model's ``scale_factor`` becomes the frame mapping
+    (``frame_scale``), for drawings in the dataset's 0-255 frame; ``frame=False`` keeps the model's
+    own, for data in its own units (a sketchrnn ``.npz``). Runs and qd's exports keep theirs either way.
+    """
     path = Path(str(spec))
     if path.is_dir():
         return load_run(path)
@@ -31,7 +36,7 @@ def load(spec, *, model_mirror: str | None = None, cache_dir=None, quiet: bool =
         read_info(path)  # says what the file is not
     else:
         run = official.load_name(str(spec), model_mirror, cache_dir, quiet=quiet)
-    if not run.info["in_frame"]:
+    if frame and not run.info["in_frame"]:
         run.info["scale_factor"] = frame_scale(run)
     return run
 
