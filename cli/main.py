@@ -10,7 +10,7 @@ import sys
 # Set before quickdraw loads, which mutes TensorFlow's import (quickdraw.core.quiet_tensorflow) at this level.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from quickdraw.core import quiet_tensorflow  # noqa: E402
+from quickdraw.core import quiet_tensorflow, validate  # noqa: E402
 from quickdraw.errors import QuickDrawError  # noqa: E402
 
 # Each module defines register(subparsers); a command sets ``func(args) -> int | None``.
@@ -40,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.func(args) or 0)
+        with validate.speaking_flags():
+            return int(args.func(args) or 0)
     except QuickDrawError as err:
         print(f"qd: {err}", file=sys.stderr)
         return 1

@@ -11,6 +11,7 @@ import difflib
 from functools import lru_cache
 from importlib import resources
 
+from .core.validate import shown
 from .errors import QuickDrawError
 
 
@@ -31,16 +32,37 @@ def _by_key() -> dict[str, str]:
     return {key(n): n for n in names()}
 
 
+def singulars(k: str) -> list[str]:
+    """What a name (in ``key`` form) may be the regular plural of: its last word without -s, -es, or -ies as -y.
+
+    >>> singulars("palm trees")
+    ['palm tree']
+    >>> singulars("strawberries")
+    ['strawberrie', 'strawberri', 'strawberry']
+    """
+    head, _, last = k.rpartition(" ")
+    head = head + " " if head else ""
+    forms = [last[:-1]] if last.endswith("s") and len(last) > 1 else []
+    if last.endswith("es") and len(last) > 2:
+        forms.append(last[:-2])
+    if last.endswith("ies") and len(last) > 3:
+        forms.append(last[:-3] + "y")
+    return [head + f for f in forms]
+
+
 def lookup(name: str, by_key: dict[str, str], what: str, listing: str) -> str:
     """Return ``by_key[key(name)]``, or raise QuickDrawError naming the closest of ``by_key``'s names.
 
-    ``what`` says what is looked up ("category"), ``listing`` how to see them all.
+    Exact names come first (``scissors``, ``shorts`` and ``bus`` stay themselves); then regular plurals
+    of a name (-s, -es, -ies: ``eyes``, ``Monkeys``, ``House-Plants``, ``strawberries``). ``what`` says
+    what is looked up ("category"), ``listing`` how to see them all.
     """
-    found = by_key.get(key(name))
+    k = key(name)
+    found = by_key.get(k) or next((by_key[s] for s in singulars(k) if s in by_key), None)
     if found is None:
-        close = difflib.get_close_matches(key(name), list(by_key), n=3, cutoff=0.6)
+        close = difflib.get_close_matches(k[:100], list(by_key), n=3, cutoff=0.6)
         hint = f" (did you mean: {', '.join(by_key[c] for c in close)}?)" if close else ""
-        raise QuickDrawError(f"unknown {what} {name!r}{hint}; {listing}")
+        raise QuickDrawError(f"unknown {what} {shown(name)}{hint}; {listing}")
     return found
 
 

@@ -60,3 +60,31 @@ def write_atomic(path, write_fn: Callable[[Path], object]) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+@contextmanager
+def no_empty_folders(path) -> Iterator[Path]:
+    """Within the block, folders made on the way to ``path`` (``path`` included) are removed again when the
+    block fails and they are still empty: a refused or failed command leaves no empty folder behind.
+
+    >>> with no_empty_folders("runs/new") as out:  # doctest: +SKIP
+    ...     out.mkdir(parents=True); train_into(out)
+    """
+    path = Path(path)
+    missing = []
+    at = path.absolute()
+    try:
+        while not at.exists() and at != at.parent:
+            missing.append(at)
+            at = at.parent
+    except OSError:
+        missing = []
+    try:
+        yield path
+    except BaseException:
+        for folder in missing:  # deepest first
+            try:
+                folder.rmdir()
+            except OSError:
+                break
+        raise

@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 import platformdirs
 
+from ..core.atomic import no_empty_folders
 from ..errors import QuickDrawError
 from .remote import Cancelled
 
@@ -66,34 +67,36 @@ def cached_copy(mirror, url: str, *, check=None, full_check=None, cache_dir: str
                 bar=None, cancel=None) -> Path:
     """Return the cache's whole copy of ``url`` from ``mirror`` (``quickdraw.fetch.remote``), fetching it when missing.
 
-    ``check(path)`` vets a copy by raising QuickDrawError: a fresh one before it is renamed into
-    the cache, a cached one before it is served (a cached copy that fails is removed and fetched
-    again). ``full_check(path)`` runs once more, on a fresh copy whose bytes no md5 from the
-    server vouched for (e.g. a full parse). A refused file never stays in the cache. One process
-    at a time fetches a file (``locked``); another waits for it and then serves its copy.
+    ``check(path)`` is a cheap look (first bytes, header, size) and ``full_check(path)`` a full parse
+    with every value range-checked; each refuses a file by raising QuickDrawError. A fresh copy
+    passes both before it is renamed into the cache, whatever the transport and whether or not an
+    md5 came with it (an md5 proves the bytes are the server's, not that they are data); a cached
+    copy passes both again each time it is served (it may have been kept by an older qd, or changed
+    since), and one that fails is removed and fetched again. A refused file never stays in the cache.
+    One process at a time fetches a file (``locked``); another waits for it and then serves its copy.
     """
     path = path_for(url, mirror.base, cache_dir)
-    ensure_folder(path.parent)
-    with locked(path, cancel, bar):
+    with no_empty_folders(path.parent), locked(ensure_folder(path.parent) / path.name, cancel, bar):
         if path.exists():
             try:
-                if check is not None:
-                    check(path)
+                for vet in (check, full_check):
+                    if vet is not None:
+                        vet(path)
                 return path
             except QuickDrawError:
-                path.unlink(missing_ok=True)  # bad bytes cached before they were checked
+                path.unlink(missing_ok=True)  # bad bytes in the cache: fetch them anew
         return fetch_checked(mirror, url, path, check=check, full_check=full_check, bar=bar, cancel=cancel)
 
 
 def fetch_checked(mirror, url: str, dest: Path, *, check=None, full_check=None, bar=None, cancel=None) -> Path:
-    """Fetch ``url`` to ``dest`` through ``dest.part``, vetted by ``check``/``full_check`` before the rename.
+    """Fetch ``url`` to ``dest`` through ``dest.part``, vetted by ``check`` and ``full_check`` before the rename.
 
     The caller holds ``locked(dest)`` (``cached_copy`` does); see ``cached_copy`` for the checks.
     """
-    def verify(part: Path, md5_checked: bool) -> None:
+    def verify(part: Path) -> None:
         if check is not None:
             check(part)
-        if full_check is not None and not md5_checked:
+        if full_check is not None:
             full_check(part)
 
     return mirror.fetch(url, dest, bar, cancel, verify=verify)

@@ -12,7 +12,6 @@ import itertools
 import math
 import os
 import queue
-import secrets
 import threading
 import time
 import zipfile
@@ -23,7 +22,8 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from ..categories import resolve, resolve_all
-from ..core import progress
+from ..core import progress, validate
+from ..core.atomic import no_empty_folders, write_atomic
 from ..errors import QuickDrawError
 from ..formats import FORMATS, bitmap, sketchrnn
 from ..formats.drawing import Drawing
@@ -67,13 +67,21 @@ def download(categories: Iterable[str], format: str = "simplified", count: int |
     names = resolve_all(list(categories))
     if not names:
         raise QuickDrawError("name at least one category (`qd categories` lists them)")
-    if count is not None and count < 1:
-        raise QuickDrawError("--count must be at least 1")
+    if count is not None:
+        count = validate.count(count)
     if count is not None and out is None:
-        raise QuickDrawError("--count needs --out DIR: the cache keeps whole files only")
+        raise QuickDrawError(f"{validate.option('count')} needs {validate.option('out')} (a folder): the cache "
+                             "keeps whole files only")
     base = remote.resolve_mirror(mirror)
-    new_folder = out is not None and not Path(out).expanduser().exists()
-    folder = cache.ensure_folder(out) if out is not None else None
+    if out is not None:
+        validate.output_path(out)
+    if out is None:
+        return _download(names, fmt, count, None, base, cache_dir, quiet)
+    with no_empty_folders(Path(out).expanduser()):
+        return _download(names, fmt, count, cache.ensure_folder(out), base, cache_dir, quiet)
+
+
+def _download(names, fmt, count, folder, base, cache_dir, quiet) -> list[Fetched]:
 
     def one(name: str, cancel: threading.Event) -> Fetched:
         try:
@@ -82,12 +90,7 @@ def download(categories: Iterable[str], format: str = "simplified", count: int |
         except OSError as err:  # transfer errors are QuickDrawErrors already: this is the disk
             raise QuickDrawError(f"cannot write {err.filename or 'the file'} ({err.strerror or err})") from None
 
-    try:
-        return _in_parallel(names, one)
-    except BaseException:
-        if new_folder and not any(folder.iterdir()):
-            folder.rmdir()  # made for this download, which wrote nothing into it
-        raise
+    return _in_parallel(names, one)
 
 
 def _one(mirror, name, fmt, count, folder, cache_dir, bar, cancel) -> Fetched:
@@ -133,10 +136,12 @@ def file_checks(fmt: str, url: str, word: str):
         try:
             if fmt == "bitmap":
                 header = bitmap.parse_header(head)
-                if header.row_size != bitmap.ROW_SIZE or \
-                        path.stat().st_size != header.header_len + header.rows * header.row_size:
+                if header.row_size != bitmap.ROW_SIZE:
+                    raise QuickDrawError(f"its header declares rows of {header.row_size} bytes; Quick, Draw! "
+                                         f"bitmaps are rows of {bitmap.ROW_SIZE} (28x28)")
+                if path.stat().st_size != header.header_len + header.rows * header.row_size:
                     raise QuickDrawError(f"holds {path.stat().st_size} bytes, not the {header.rows} rows of "
-                                         f"{bitmap.ROW_SIZE} bytes its header announces")
+                                         f"{header.row_size} bytes its header announces")
             elif fmt == "sketchrnn":
                 with zipfile.ZipFile(path) as z:
                     z.namelist()
@@ -181,15 +186,8 @@ def _write_npz_prefix(source: Path, dest: Path, count: int, cancel=None) -> tupl
 
 
 def _write_atomic(dest: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``dest``, then rename it to ``dest``."""
-    tmp = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
-    try:
-        with open(tmp, "xb") as f:
-            f.write(data)
-        os.replace(tmp, dest)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    """Write ``data`` to ``dest`` through qd's one atomic writer (``quickdraw.core.atomic``)."""
+    write_atomic(dest, lambda tmp: tmp.write_bytes(data))
 
 
 def _in_parallel(names: list[str], work) -> list:

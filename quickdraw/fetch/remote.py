@@ -24,6 +24,7 @@ from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
 from ..categories import resolve
+from ..core.validate import shown
 from ..errors import QuickDrawError
 from ..formats import FORMATS
 
@@ -81,15 +82,20 @@ def resolve_mirror(mirror: str | None = None, *, env: str = "QD_MIRROR", default
     name another bucket's variable, URL and command-line option (the pretrained models' bucket).
     """
     value = str(mirror or os.environ.get(env) or default)
+    try:
+        parts = urlsplit(value)
+    except ValueError as err:  # "Invalid IPv6 URL" and the like
+        raise QuickDrawError(f"mirror {shown(value)} is not a usable URL ({err}); give {option} or {env} "
+                             "as http(s)://HOST/PATH, a file:// URL or a folder") from None
     if re.match(r"https?://", value, re.I):
-        host = urlsplit(value).netloc.rsplit("@", 1)[-1]
+        host = parts.netloc.rsplit("@", 1)[-1]
         if not re.fullmatch(r"(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.?)(:\d+)?", host):
-            raise QuickDrawError(f"mirror {value!r} has no valid host name; give {option} or {env} "
+            raise QuickDrawError(f"mirror {shown(value)} has no valid host name; give {option} or {env} "
                                  "as http(s)://HOST/PATH, a file:// URL or a folder")
         return value.rstrip("/") + "/"
     if re.match(r"[a-z][a-z0-9+.-]*://", value, re.I) and not value.lower().startswith("file://"):
         raise QuickDrawError(f"mirror {value!r} is not an http(s) URL, a file:// URL or a folder")
-    folder = Path(url2pathname(urlsplit(value).path)) if value.lower().startswith("file://") else Path(value)
+    folder = Path(url2pathname(parts.path)) if value.lower().startswith("file://") else Path(value)
     folder = folder.expanduser()
     if not folder.is_dir():
         raise QuickDrawError(f"mirror folder {folder} does not exist; point {option} or {env} "
@@ -139,8 +145,7 @@ class FolderMirror(_Mirror):
               verify=None) -> Path:
         """Copy the whole file to ``dest`` through ``dest.part``; return ``dest``.
 
-        ``verify(part, md5_checked)`` may refuse the copy (QuickDrawError) before it is renamed;
-        ``md5_checked`` is False here (a folder has no md5 to compare with).
+        ``verify(part)`` may refuse the copy (QuickDrawError) before it is renamed.
         """
         src = self._path(url)
         part = _part(dest)
@@ -154,7 +159,7 @@ class FolderMirror(_Mirror):
                     fout.write(block)
                     if bar is not None:
                         bar.update(len(block))
-            _verify(verify, part, False)
+            _verify(verify, part)
         except BaseException:
             part.unlink(missing_ok=True)  # a local copy is cheap to redo
             raise
@@ -235,8 +240,9 @@ class HttpMirror(_Mirror):
         """Download the whole file to ``dest``; return ``dest``.
 
         Bytes go to ``dest.part``, which resumes with Range after an interruption; the result is
-        checked against Content-Length and the ``x-goog-hash`` md5, then ``verify(part,
-        md5_checked)`` (if given) may refuse it with a QuickDrawError, and only then is it renamed
+        checked against Content-Length and the ``x-goog-hash`` md5, then ``verify(part)`` (if given)
+        may refuse it with a QuickDrawError (an md5 proves the bytes are the server's, not that they
+        are data: the caller parses them whatever the transport), and only then is it renamed
         to ``dest``. A refused or corrupt ``.part`` is removed. The caller keeps other processes
         off ``dest`` (``quickdraw.fetch.cache.locked``). Ctrl-C (``cancel``) keeps the ``.part``.
         """
@@ -283,7 +289,7 @@ class HttpMirror(_Mirror):
                 raise QuickDrawError(f"{url} failed its md5 check; the partial file was removed, "
                                      "run again")
             try:
-                _verify(verify, part, md5 is not None)
+                _verify(verify, part)
             except BaseException:
                 part.unlink(missing_ok=True)
                 raise
@@ -301,9 +307,9 @@ def _blocks(r: requests.Response, cancel: threading.Event | None = None):
         yield block
 
 
-def _verify(verify, part: Path, md5_checked: bool) -> None:
+def _verify(verify, part: Path) -> None:
     if verify is not None:
-        verify(part, md5_checked)
+        verify(part)
 
 
 def _part(dest: Path) -> Path:

@@ -21,6 +21,7 @@ from typing import Callable, Iterator
 import numpy as np
 
 from ..core.atomic import write_atomic
+from ..core import validate
 from ..errors import QuickDrawError
 from . import binary, bitmap, ndjson, sketchrnn, strokes_json
 from .drawing import Drawing
@@ -162,7 +163,7 @@ def read_drawing(path, index: int = 0) -> Drawing:
     """
     path = Path(path)
     if index < 0:
-        raise QuickDrawError(f"--index must be 0 or more, not {index}")
+        raise QuickDrawError(f"{validate.option('index')} must be 0 or more, not {index}")
     suffix = path.suffix.lower()
     if not path.is_file():
         raise QuickDrawError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
@@ -171,7 +172,7 @@ def read_drawing(path, index: int = 0) -> Drawing:
                              f"{', '.join(_BY_SUFFIX)} and strokes {strokes_json.SUFFIX}")
     if suffix == strokes_json.SUFFIX or (suffix == ".npy" and _is_stroke3(path)):
         if index:
-            raise QuickDrawError(f"{path} holds one drawing; --index must be 0")
+            raise QuickDrawError(f"{path} holds one drawing; {validate.option('index')} must be 0")
         if suffix == ".npy":
             from .strokes import from_stroke3
 
@@ -186,7 +187,7 @@ def read_drawing(path, index: int = 0) -> Drawing:
     for count, drawing in enumerate(read_path(path), start=1):
         if count - 1 == index:
             return drawing
-    raise QuickDrawError(f"{path} holds {count} drawing(s); --index {index} is past the end")
+    raise QuickDrawError(f"{path} holds {count} drawing(s); {validate.option('index', index)} is past the end")
 
 
 def _is_stroke3(path: Path) -> bool:

@@ -62,6 +62,8 @@ def parse_header(first: bytes) -> NpyHeader:
     if dtype != np.uint8 or fortran or len(shape) != 2:
         raise QuickDrawError(f"not a Quick, Draw! bitmap file: holds {dtype} of shape {shape}, "
                              f"expected uint8 rows of {ROW_SIZE}")
+    if min(int(d) for d in shape) < 0:
+        raise QuickDrawError(f"not a readable .npy header: it declares the negative shape {shape}")
     return NpyHeader(header_len, int(shape[0]), int(shape[1]))
 
 

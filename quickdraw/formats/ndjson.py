@@ -23,6 +23,7 @@ from typing import BinaryIO, Iterator
 
 import numpy as np
 
+from ..core.validate import MAX_COORDINATE, shown
 from ..errors import QuickDrawError
 from .drawing import Drawing
 from .table import DrawingTable, as_tables, ranges
@@ -239,7 +240,11 @@ def _parse_record(line: bytes, line_no: int, word: str | None, channels: int | N
         channels = len(stroke)
         bad = next((v for row in stroke for v in row if not _finite(v)), None)
         if bad is not None:
-            raise QuickDrawError(f"line {line_no}: coordinates must be finite numbers, not {bad!r}")
+            raise QuickDrawError(f"line {line_no}: coordinates must be finite numbers, not {shown(bad)}")
+        far = next((v for row in stroke[:2] for v in row if abs(v) > MAX_COORDINATE), None)
+        if far is not None:
+            raise QuickDrawError(f"line {line_no}: the coordinate {shown(far)} is out of range (x and y must lie "
+                                 f"within +-{MAX_COORDINATE:,})")
     drawing = Drawing.from_json(record)
     if word is not None and "word" not in record:
         drawing.word = word
@@ -404,6 +409,8 @@ def _parse_official(a, body, starts, ends, q, channels):
 
     column = np.repeat(np.arange(len(row_len)) % want, row_len)
     points = np.stack([values[column == k] for k in range(want)], axis=1)
+    if len(points) and np.abs(points[:, :2]).max() > MAX_COORDINATE:
+        return np.arange(n)  # json.loads names the line with the coordinate out of range
     if want == 2 and not raw and (len(points) == 0 or points.max() <= 255):
         points = points.astype(np.uint8)
     else:

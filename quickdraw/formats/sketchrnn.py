@@ -25,6 +25,7 @@ from typing import BinaryIO, Iterator, Mapping
 
 import numpy as np
 
+from ..core import validate
 from ..errors import QuickDrawError
 from .table import DrawingTable, as_tables
 
@@ -141,15 +142,16 @@ def load_splits(stream: BinaryIO) -> dict[str, list[np.ndarray]]:
 def from_stroke3(sketches: list[np.ndarray], word: str | None = None) -> DrawingTable:
     """Turn stroke-3 sketches into a table of absolute (x, y) strokes (int32)."""
     lengths = np.array([len(s) for s in sketches], dtype=np.int64)
-    rows = (np.concatenate(sketches).astype(np.int32) if len(sketches)
-            else np.zeros((0, 3), dtype=np.int32))
+    rows = (np.concatenate(sketches).astype(np.int64) if len(sketches)
+            else np.zeros((0, 3), dtype=np.int64))
     sketch_start = np.zeros(len(sketches) + 1, dtype=np.int64)
     np.cumsum(lengths, out=sketch_start[1:])
     xy = np.cumsum(rows[:, :2], axis=0)
-    before = np.zeros((len(sketches), 2), dtype=np.int32)
+    before = np.zeros((len(sketches), 2), dtype=np.int64)
     nonempty = lengths > 0
     before[nonempty] = xy[sketch_start[:-1][nonempty]] - rows[sketch_start[:-1][nonempty], :2]
     xy -= np.repeat(before, lengths, axis=0)
+    xy = validate.coordinates(xy, "a sketch").astype(np.int32)  # offsets may add up beyond any frame
     ends = rows[:, 2] != 0
     ends[sketch_start[1:][nonempty] - 1] = True  # a sketch's last point always ends a stroke
     stroke_ends = np.flatnonzero(ends) + 1
@@ -249,6 +251,5 @@ def read_stroke3_npy(path) -> np.ndarray:
         raise QuickDrawError(f"{path} is not a readable .npy array ({err})") from None
     if s3.ndim != 2 or s3.shape[1] != 3 or not np.issubdtype(s3.dtype, np.number):
         raise QuickDrawError(f"{path} holds an array of shape {s3.shape}; a stroke-3 drawing is (n, 3) numbers")
-    if not np.isfinite(s3).all():
-        raise QuickDrawError(f"{path}: the sketch has coordinates that are not finite numbers")
+    validate.coordinates(np.cumsum(np.asarray(s3[:, :2], np.float64), axis=0), f"{path}: the sketch")
     return s3

@@ -13,6 +13,7 @@ from typing import BinaryIO
 
 import numpy as np
 
+from ..core import validate
 from ..errors import QuickDrawError
 
 SUFFIX = ".json"
@@ -28,8 +29,10 @@ def read(stream: BinaryIO) -> list[np.ndarray]:
         raise QuickDrawError(f"not {LAYOUT} ({err})") from None
     if not isinstance(data, list) or any(s.ndim != 2 or s.shape[0] not in (2, 3) for s in strokes):
         raise QuickDrawError(f"not {LAYOUT}: each stroke must be [[x...], [y...]]")
-    if not all(np.isfinite(s).all() for s in strokes):
-        raise QuickDrawError("not a usable drawing: some coordinates are not finite numbers")
+    for s in strokes:
+        validate.coordinates(s[:2], "not a usable drawing: it")
+        if not np.isfinite(s[2:]).all():
+            raise QuickDrawError("not a usable drawing: some times are not finite numbers")
     return strokes
 
 

@@ -34,6 +34,7 @@ import itertools
 
 import numpy as np
 
+from ..core import validate
 from ..errors import QuickDrawError
 
 LINE_DIAMETER = 16.0
@@ -111,8 +112,7 @@ def render_points(points, stroke_ends, row_splits, size: int = 28) -> np.ndarray
     if (len(ends) != len(pts) or len(splits) < 1 or splits[0] != 0 or splits[-1] != len(pts)
             or np.any(np.diff(splits) < 0)):
         raise QuickDrawError("points, stroke ends and row splits do not describe the same drawings")
-    if not np.isfinite(pts).all():
-        raise QuickDrawError("stroke coordinates must be finite numbers")
+    validate.coordinates(pts, "the drawing")
     from . import render_kernel
 
     g = _geometry(size)

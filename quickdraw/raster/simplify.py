@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core import validate
 from ..errors import QuickDrawError
 
 EPSILON = 2.0  # Ramer-Douglas-Peucker tolerance, in the 0-255 frame
@@ -66,8 +67,7 @@ def _as_strokes(strokes) -> list[np.ndarray]:
         if xy.ndim != 2:
             raise QuickDrawError("a stroke must be [xs, ys] or [xs, ys, ts] lists of numbers of "
                                  "equal length")
-        if not np.isfinite(xy).all():
-            raise QuickDrawError("stroke coordinates must be finite numbers")
+        validate.coordinates(xy, "the drawing")
         if xy.shape[1]:
             out.append(xy.T)
     return out

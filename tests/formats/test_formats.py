@@ -8,6 +8,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from quickdraw.core.validate import MAX_COORDINATE
 from quickdraw.errors import QuickDrawError
 from quickdraw.formats import (FORMATS, binary, bitmap, detect, format_of, ndjson, read_path, read_path_tables,
                                sketchrnn, write_path)
@@ -182,6 +183,7 @@ def _json_verdict(line: bytes, rows: int):
         isinstance(s, list) and len(s) == rows and all(
             isinstance(r, list) and len(r) == len(s[0]) and all(
                 isinstance(v, (int, float)) and not isinstance(v, bool) for v in r) for r in s)
+        and all(abs(float(v)) <= MAX_COORDINATE for r in s[:2] for v in r)  # x, y within range (issue 24)
         for s in strokes)
     return Drawing.from_json(record) if ok else "bad"
 

@@ -98,10 +98,17 @@ def test_strokes_are_painted_over_each_other():
 
 
 def test_coordinates_outside_the_frame_do_not_crash():
-    out = render([[[[-5000, 5000], [128, 128]]], [[[-1e9, 1e9], [-1e9, 1e9]]], [[[400, 500], [400, 500]]],
+    out = render([[[[-5000, 5000], [128, 128]]], [[[-1e7, 1e7], [-1e7, 1e7]]], [[[400, 500], [400, 500]]],
                   [[[1e7], [1e7]]]])
     assert (out[0].max(axis=0) > 100).all() and out[1].max() == 255  # long lines are cut to the frame
     assert not out[3].any()  # a dot far away leaves no ink
+
+
+@pytest.mark.parametrize("far", [1e9, 1e300, float("inf")])
+def test_coordinates_beyond_any_screen_are_refused_in_one_line(far):
+    """Issue 24: a finite but absurd coordinate is refused (it used to render or simplify as zeros)."""
+    with pytest.raises(QuickDrawError, match="coordinate"):
+        render([[[[0, far], [0, 5]]]])
 
 
 def test_small_and_large_sizes():
