@@ -9,7 +9,7 @@ DEFAULTS = {"model": "cnn", "epochs": 15, "batch_size": 128, "lr": 0.002, "patie
 
 def register(sub) -> None:
     """Add the classifier commands to the ``qd`` parser."""
-    p = sub.add_parser("train-cnn", help="train a CNN (or the MLP baseline) on a dataset's bitmaps",
+    p = sub.add_parser("train-cnn", help="train a CNN (or the MLP or linear baseline) on a dataset's bitmaps",
                        description="Train a classifier on the bitmaps of a dataset folder into a run folder: "
                        "model.keras, run.json, history.json, learning curves, confusion matrix and test metrics. "
                        "Early stopping keeps the epoch of lowest validation loss (cross-entropy); each epoch is "
@@ -18,7 +18,9 @@ def register(sub) -> None:
                        epilog="example: qd train-cnn homework/ --out runs/cnn1 --partial")
     p.add_argument("dataset", metavar="DATASET", help="a dataset folder built by `qd build`")
     p.add_argument("--out", required=True, metavar="RUNDIR", help="run folder to create")
-    p.add_argument("--model", choices=["cnn", "mlp"], help="cnn (default) or the dense baseline mlp")
+    p.add_argument("--model", choices=["cnn", "mlp", "linear"],
+                   help="cnn (default), the dense baseline mlp, or linear (one dense softmax layer, whose weights "
+                   "`qd explain` draws as one template per class)")
     p.add_argument("--epochs", type=int, help=f"most epochs (default {DEFAULTS['epochs']}; early stopping may end sooner)")
     p.add_argument("--batch-size", type=int, help=f"drawings per step (default {DEFAULTS['batch_size']})")
     p.add_argument("--lr", type=float, help=f"peak learning rate, after one epoch of warm-up and before cosine "

@@ -1,4 +1,4 @@
-"""Keras 3 models of the doodle classifier: a CNN and the dense (MLP) baseline, ``keras.ops`` only.
+"""Keras 3 models of the doodle classifier: a CNN, the dense (MLP) baseline and the linear model, ``keras.ops`` only.
 
 A model takes raw 0-255 bitmaps (N, H, W, 1), scales them itself, and ends in a float32 softmax
 layer that remembers the class names, so a saved ``model.keras`` is all ``qd classify`` needs. Its
@@ -18,7 +18,7 @@ from keras import layers, ops
 
 from ..errors import QuickDrawError
 
-KINDS = ("cnn", "mlp")
+KINDS = ("cnn", "mlp", "linear")  # linear: flatten, one dense softmax layer (class templates)
 MIN_SIZE = 8  # three 2x2 poolings leave at least one pixel
 MAX_SIZE = 256
 WIDTHS = (32, 64, 128, 256, 256)
@@ -145,7 +145,10 @@ def conv_blocks(size: int) -> int:
 
 def build_model(kind: str, image_size: int, class_names, *, augment: bool = False, seed: int = 0,
                 dtype: str | None = None) -> keras.Model:
-    """Build an uncompiled ``kind`` ("cnn" or "mlp") classifier of raw uint8 (N, S, S, 1) bitmaps.
+    """Build an uncompiled ``kind`` ("cnn", "mlp" or "linear") classifier of raw uint8 (N, S, S, 1) bitmaps.
+
+    "linear" is flatten and one dense softmax layer: its kernel's column c, reshaped to (S, S), is
+    class c's template (``quickdraw.classifier.explain`` draws them).
 
     ``augment`` adds training-only random rotation, zoom and shifts; ``dtype`` is a Keras dtype
     policy such as "mixed_float16" (the softmax stays float32).
@@ -157,7 +160,12 @@ def build_model(kind: str, image_size: int, class_names, *, augment: bool = Fals
     x = layers.Rescaling(1 / 255, dtype=dtype)(inputs)
     if augment:
         x = RandomAffine(seed=seed, dtype=dtype, name="augment")(x)
-    x = _cnn_body(x, image_size, seed, dtype) if kind == "cnn" else _mlp_body(x, seed, dtype)
+    if kind == "cnn":
+        x = _cnn_body(x, image_size, seed, dtype)
+    elif kind == "mlp":
+        x = _mlp_body(x, seed, dtype)
+    else:
+        x = layers.Flatten(dtype=dtype)(x)
     logits = layers.Dense(len(class_names), dtype=dtype, name="logits")(x)
     outputs = ClassSoftmax(class_names, name="classes")(logits)
     return keras.Model(inputs, outputs, name=f"quickdraw_{kind}")
