@@ -92,10 +92,20 @@ def run_classify(args) -> int:
 
     if not (args.draw or args.file):
         raise QuickDrawError("give a drawing FILE, or --draw to draw one in a window")
+    if args.draw:  # before the model loads TensorFlow: no waiting to hear there is no display
+        from quickdraw.classifier.runs import read_run
+        from quickdraw.raster.frame import drawing_in_frame
+        from quickdraw.ui.window import require_display
+
+        read_run(args.rundir)
+        if args.file:
+            drawing_in_frame(args.file, args.index)
+        require_display("classify a file instead: qd classify RUNDIR drawing.ndjson")
     from quickdraw import classifier
 
     if args.draw:
-        classifier.classify_window(args.rundir, top=args.top, out=args.out, start=args.file, index=args.index)
+        classifier.guess_pad(args.rundir, args.file, top=args.top, index=args.index, out=args.out,
+                             echo=print).show()
         return 0
     guesses, synthetic = classifier.classify_file(args.rundir, args.file, index=args.index, top=args.top)
     for name, p in guesses:

@@ -12,8 +12,9 @@ def register(sub) -> None:
         "complete", help="let a Sketch-RNN (yours or an official one) finish a drawing, in a window or from a file",
         description="Finish a partial drawing with a Sketch-RNN: a run of yours, or one of Google's pretrained "
         "models by name (qd models lists them). With --interactive, draw in a window: "
-        "each time the pen lifts, candidates grow from your strokes (keys: r resample, up/down "
-        "temperature, 1-9 candidates, u undo, c clear, s save a PNG to --out, q quit). Otherwise read "
+        "each time the pen lifts, candidates grow from your strokes (keys: left/right pick a candidate, enter "
+        "accept it into the drawing, r resample, up/down temperature, 1-9 candidates, u undo, c clear, s save a "
+        "PNG to --out and the strokes as ndjson beside it, q quit). Otherwise read "
         "DRAWING and write a PNG grid (your strokes black, completions coloured).",
         epilog="examples: qd complete bird --interactive; qd complete runs/cat half_cat.ndjson --n 6 --out done.png",
     )
@@ -48,10 +49,15 @@ def register(sub) -> None:
 
 def _complete(args: argparse.Namespace) -> int:
     from quickdraw.errors import QuickDrawError
-    from sketchrnn import complete
 
     if not (args.interactive or args.drawing):
         raise QuickDrawError("give a DRAWING file, or --interactive to draw in a window")
+    if args.interactive:  # before the model loads TensorFlow: no waiting to hear there is no display
+        from quickdraw.ui.window import require_display
+
+        require_display(f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {args.out}")
+    from sketchrnn import complete
+
     if args.interactive:
         complete.complete_interactive(args.rundir, n=args.n, temperature=args.temperature, seed=args.seed,
                                       z=args.z, out=args.out, start=args.drawing, index=args.index,

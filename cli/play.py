@@ -8,7 +8,8 @@ def register(sub) -> None:
         "play", help="play Quick, Draw! against the CNN you trained: it guesses live while you draw",
         description="Each round names one of the run's categories and counts down; draw it with the mouse "
         "while the model guesses (\"I see apple, or bat...\", then \"Oh, I know, it's cat!\"). Keys: n next "
-        "round, u undo, c clear, q quit. At the end a summary picture is shown and saved as OUT with .png, "
+        "round, u undo, c clear, s save a picture of the window (OUT with .window.png, its strokes beside it), "
+        "q quit. At the end a summary picture is shown and saved as OUT with .png, "
         "and every drawing is appended to OUT (simplified ndjson, the dataset's layout; an existing OUT "
         "must be a Quick, Draw! ndjson file and is added to, never replaced).",
         epilog="example: qd play demo/cnn --rounds 6 --out my_doodles.ndjson")
@@ -24,6 +25,15 @@ def register(sub) -> None:
 
 def run_play(args) -> int:
     """Play the game; the library prints what was saved."""
+    from quickdraw.classifier.play import check_output
+    from quickdraw.classifier.runs import read_run
+    from quickdraw.core.validate import integer
+    from quickdraw.ui.window import require_display
+
+    integer("--rounds", args.rounds, 1, 100)
+    read_run(args.rundir)
+    check_output(args.out)
+    require_display("or classify a drawing from a file: qd classify RUNDIR drawing.ndjson")  # before TensorFlow loads
     from quickdraw.classifier.play import play
 
     play(args.rundir, out=args.out, rounds=args.rounds, seconds=args.seconds, seed=args.seed, speak=args.speak)

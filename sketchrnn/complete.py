@@ -33,7 +33,7 @@ def writable_out(path, option: str = "--out") -> Path:
     """``path`` as a Path if a file can be written there (its folder exists and is writable), else a QuickDrawError."""
     import os
 
-    path = Path(path)
+    path = Path(validate.output_path(path, option))
     folder = path.parent
     if path.is_dir():
         raise QuickDrawError(f"{option} {path} is a folder; give a file name")
@@ -116,6 +116,7 @@ def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, see
     """
     check(run_dir)
     n, seed = validate.integer("--n", n, 1, MAX_CANDIDATES), validate.seed(seed)
+    temperature = validate.temperature(temperature)
     writable_out(out)
     if out_ndjson:
         writable_out(out_ndjson, "--out-ndjson")
@@ -136,33 +137,50 @@ def complete_file(run_dir, drawing, *, n: int = 4, temperature: float = 0.4, see
     return f"completed the {len(strokes)}-stroke drawing {n} ways: wrote {', '.join(written)}"
 
 
+def complete_pad(model, drawing=None, n: int = 4, temperature: float = 0.4, *, seed: int = 0, z: str = "random",
+                 index: int = 0, keep_strokes: int | None = None, out="completion.png", **where):
+    """A drawing pad on which the Sketch-RNN ``model`` finishes what you draw, ``n`` ways at ``temperature``.
+
+    ``model`` is a run folder, a ``.gen.json`` file or an official model name (``where``:
+    ``model_mirror``, ``cache_dir``); ``drawing`` a drawing to begin from (a file qd reads, drawing
+    ``index``, its first ``keep_strokes`` strokes; a ``Drawing``; or strokes). Returns a
+    ``CompletionPad``: ``.show()`` it (a desktop window, or a widget in a notebook); ``.candidates``
+    are the completions grown so far, ``.accept(i)`` takes one, ``.save(path)`` writes a PNG and the
+    strokes as ndjson beside it.
+
+    >>> pad = complete_pad("bird", n=4, temperature=0.4)  # doctest: +SKIP
+    >>> pad.show()                                         # doctest: +SKIP
+    """
+    from quickdraw.raster.frame import start_strokes
+
+    from .canvas import CompletionPad
+
+    check(model)
+    n, seed = validate.integer("n (on a pad)", n, 1, 9), validate.seed(seed)
+    strokes = start_strokes(drawing, index, keep_strokes)
+    completer, sampler = load_completer(model, z=z, **where)
+
+    def checked(strokes, n, temperature, seed):
+        return completer(check_partial(strokes), n, temperature, seed)  # the pad has simplified them
+
+    title = f"draw {' or '.join(sampler.classes) or 'something'}: {sampler.name} finishes it"
+    if sampler.synthetic:
+        title += " (model trained on SYNTHETIC doodles)"
+    word = sampler.classes[0] if len(sampler.classes) == 1 else ""
+    pad = CompletionPad(checked, n=n, temperature=temperature, seed=seed, title=title, out=out, word=word)
+    pad.window_title = f"qd complete {Path(str(model)).name}"
+    if strokes:
+        pad.set_strokes(strokes)
+    return pad
+
+
 def complete_interactive(run_dir, *, n: int = 4, temperature: float = 0.4, seed: int = 0, z: str = "random",
                          out="completion.png", start=None, index: int = 0, keep_strokes: int | None = None,
                          **where) -> None:
     """Open the drawing window with the run's model as completer; ``s`` saves the window to ``out``.
 
     ``start`` is a drawing file to begin from (drawing ``index``, its first ``keep_strokes`` strokes):
-    its completions grow as soon as the window opens.
+    its completions grow as soon as the window opens. The same pad from Python: ``complete_pad``.
     """
-    from quickdraw.ui.window import window_figure
-
-    from .canvas import completion_window
-
-    check(run_dir)
-    n, seed = validate.integer("--n (in the window)", n, 1, 9), validate.seed(seed)
-    strokes = read_partial(start, index, keep_strokes) if start is not None else None
-    fig = window_figure(f"qd complete {Path(str(run_dir)).name}",
-                        f"use file mode instead: qd complete RUNDIR drawing.ndjson --out {out}")
-    completer, sampler = load_completer(run_dir, z=z, **where)
-
-    def checked(strokes, n, temperature, seed):
-        return completer(check_partial(strokes), n, temperature, seed)  # the window has simplified them
-
-    title = f"draw {' or '.join(sampler.classes) or 'something'}: {sampler.name} finishes it"
-    if sampler.synthetic:
-        title += " (model trained on SYNTHETIC doodles)"
-    word = sampler.classes[0] if len(sampler.classes) == 1 else ""
-    window = completion_window(fig, checked, n=n, temperature=temperature, seed=seed, title=title, out=out, word=word)
-    if strokes:
-        window.set_strokes(strokes)
-    window.show()
+    complete_pad(run_dir, start, n, temperature, seed=seed, z=z, index=index, keep_strokes=keep_strokes, out=out,
+                 **where).show()

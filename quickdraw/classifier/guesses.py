@@ -1,82 +1,109 @@
-"""The classifier's side of the drawing window: its guesses as probability bars and the bitmap it sees.
+"""Classify while you draw: a pad whose side panel shows the classifier's guesses and the bitmap it sees.
 
-``GuessPanel`` plugs into ``quickdraw.ui.window.DrawingWindow``: after every change of the drawing it
-renders the strokes exactly as the training data was rendered, shows that bitmap, and draws the
-``top`` likeliest classes as labelled bars.
+``guess_pad(run)`` returns a ``GuessPad``: after every stroke the drawing is rendered exactly as the
+training data was and the ``top`` likeliest classes appear as bars (``.guesses``). The model works in
+the pad's worker thread, so the pen is never held up. ``.show()`` opens it in a desktop window (what
+``qd classify RUN --draw`` does) or, in a notebook, as a widget in the cell's output.
 
->>> panel = GuessPanel(Classifier("runs/cnn1"))  # doctest: +SKIP
+>>> pad = guess_pad("runs/cnn1")  # doctest: +SKIP
+>>> pad.show()                    # doctest: +SKIP
+>>> pad.guesses                   # doctest: +SKIP
+[('cat', 0.91), ('dog', 0.05), ('bird', 0.02)]
 """
 from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
 
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..ui.window import WindowPlugin
-
-BAR_COLOUR = "#3b7dd8"
-TOP_COLOUR = "#1b9e3e"
+from ..ui.pad import Sketchpad
 
 
-class GuessPanel(WindowPlugin):
-    """Probability bars of the ``top`` guesses and the model's own view of the drawing, beside the pad.
+class GuessPad(Sketchpad):
+    """A pad whose model guesses what the drawing is after every stroke.
 
-    ``echo`` (e.g. ``print``) also receives each guess as one line of text.
+    ``classifier`` is a ``Classifier``; ``top`` guesses are shown; ``echo`` (e.g. ``print``) also
+    receives each guess as one line of text. ``latencies`` keeps, per guess, the seconds from the
+    change of the drawing to the guess being ready.
     """
 
-    help = ""
+    panel = "guesses"
+    window_title = "qd classify"
+    no_display_hint = "classify a file instead: qd classify RUNDIR drawing.ndjson"
 
-    def __init__(self, classifier, *, top: int = 3, echo=None):
+    def __init__(self, classifier, *, top: int = 3, echo=None, title: str | None = None,
+                 out: str | os.PathLike = "drawing.png"):
+        if title is None:
+            title = f"draw one of: {', '.join(classifier.classes)}"
+            if classifier.synthetic:
+                title += " (model trained on SYNTHETIC doodles)"
+        super().__init__(title=title, out=out)
         self.classifier = classifier
         self.top = min(top, len(classifier.classes))
         self.echo = echo
         self.guesses: list[tuple[str, float]] = []
-        self.window = None
+        self.bitmap: np.ndarray | None = None
+        self.latencies: list[float] = []
+        self.guessed_change = 0  # the drawing's change the guesses are for
+        size = classifier.image_size  # the first forward pass compiles the model: do it before the first stroke
+        self.run_in_background("warm up", lambda job: classifier.probabilities(np.zeros((size, size), np.uint8)))
 
-    def attach(self, window, area) -> None:
-        self.window = window
-        sub = area.subgridspec(2, 1, height_ratios=(1, 1.2), hspace=0.35)
-        self.seen = window.fig.add_subplot(sub[0, 0])
-        self.bars = window.fig.add_subplot(sub[1, 0])
-        size = self.classifier.image_size
-        self._image = self.seen.imshow(np.zeros((size, size), np.uint8), cmap="gray", vmin=0, vmax=255)
-        self.seen.set_xticks([])
-        self.seen.set_yticks([])
-        self.seen.set_title(f"what the model sees ({size}x{size})", fontsize=9)
-        self._draw_bars([])
-
-    def strokes_changed(self, strokes) -> None:
+    def on_strokes_changed(self, strokes) -> None:
         if not strokes:
-            self.guesses = []
-            self._image.set_data(np.zeros_like(self._image.get_array()))
-            self._draw_bars([])
+            self.cancel("guess")
+            self.guesses, self.bitmap = [], None
+            self.refresh("panel")
             return
-        try:
-            bitmap = self.classifier.render(strokes)
-            self.guesses = self.classifier.top_bitmap(bitmap, self.top)
-        except QuickDrawError as err:
-            self.window.set_status(str(err), "error")
-            return
-        self._image.set_data(bitmap)
-        self._draw_bars(self.guesses)
-        if self.echo:
-            self.echo("   ".join(f"{name} {p:.0%}" for name, p in self.guesses))
+        changed, change = time.perf_counter(), self.changes
+        strokes = [s.copy() for s in strokes]
 
-    def _draw_bars(self, guesses) -> None:
-        ax = self.bars
-        ax.clear()
-        ax.set_xlim(0, 1)
-        ax.set_ylim(-0.5, self.top - 0.5)
-        ax.invert_yaxis()
-        ax.set_xticks([0, 0.5, 1], ["0%", "50%", "100%"], fontsize=8)
-        ax.set_yticks([])
-        for side in ("top", "right", "left"):
-            ax.spines[side].set_visible(False)
-        ax.set_title("the model's guesses", fontsize=9)
-        if not guesses:
-            ax.text(0.5, (self.top - 1) / 2, "draw, and after each stroke\nthe model guesses",
-                    ha="center", va="center", fontsize=10, color="#777777")
-            return
-        for i, (name, p) in enumerate(guesses):
-            ax.barh(i, p, color=TOP_COLOUR if i == 0 else BAR_COLOUR, height=0.7)
-            ax.text(0.01, i, f"{name}  {p:.0%}", va="center", ha="left", fontsize=11,
-                    color="white" if p > 0.35 else "#111111", fontweight="bold" if i == 0 else None)
+        def guess(job):
+            bitmap = self.classifier.render(strokes)
+            return bitmap, self.classifier.top_bitmap(bitmap, self.top)
+
+        def shown(result):
+            if isinstance(result, QuickDrawError):
+                self.set_status(str(result), "error")
+                return
+            if isinstance(result, BaseException):
+                raise result
+            self.bitmap, self.guesses = result
+            self.guessed_change = change
+            self.latencies.append(time.perf_counter() - changed)
+            self.refresh("panel")
+            if self.echo:
+                self.echo("   ".join(f"{name} {p:.0%}" for name, p in self.guesses))
+
+        self.run_in_background("guess", guess, shown)
+
+    def panel_state(self) -> dict:
+        return {"guesses": list(self.guesses), "top": self.top, "bitmap": self.bitmap,
+                "size": self.classifier.image_size, "for_change": self.guessed_change}
+
+
+def guess_pad(run, drawing=None, *, top: int = 3, index: int = 0, out: str | os.PathLike = "drawing.png",
+              echo=None) -> GuessPad:
+    """A ``GuessPad`` of the classifier run ``run``: draw, and its ``top`` guesses follow every stroke.
+
+    ``drawing`` is a drawing to begin from: a file qd reads (drawing ``index`` of it), a ``Drawing``
+    or a list of strokes. ``.show()`` it (a desktop window, or a widget in a notebook), or keep
+    drawing from code with ``pen_down``/``pen_moved``/``pen_up``; ``.save(path)`` writes a PNG and
+    the strokes as ndjson beside it.
+
+    >>> pad = guess_pad("runs/cnn1", "cat.ndjson", index=3)  # doctest: +SKIP
+    >>> pad.show()                                           # doctest: +SKIP
+    """
+    from ..raster.frame import start_strokes
+    from .predict import Classifier, check_top
+
+    check_top(top)
+    strokes = start_strokes(drawing, index)
+    pad = GuessPad(Classifier(run), top=top, echo=echo, out=out)
+    pad.window_title = f"qd classify {Path(str(run)).name}"
+    if strokes:
+        pad.set_strokes(strokes)
+    return pad
+

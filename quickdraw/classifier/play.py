@@ -7,10 +7,12 @@ cat!" once the top guess is the target with enough confidence; or "Sorry, I coul
 time runs out. At the end a summary picture is saved and shown, and every drawing is appended to an
 ndjson file in the dataset's simplified layout, which ``qd info``, ``qd show`` and ``qd build`` read.
 
-``Game`` is a ``quickdraw.ui.window.WindowPlugin`` driven by a clock it is given, so tests replay real
-matplotlib events and move time themselves.
+``game(run)`` returns the game as a ``Game``, a ``quickdraw.ui.pad.Sketchpad`` driven by a clock it is
+given (so tests replay real events and move time themselves): ``.show()`` plays it in a desktop window
+or a notebook widget. Guesses run in the pad's worker thread, never on the window's event loop.
 
->>> play("runs/cnn1", out="my_doodles.ndjson", rounds=6, seconds=20)  # doctest: +SKIP
+>>> g = game("runs/cnn1", rounds=6, seconds=20)  # doctest: +SKIP
+>>> g.show()                                    # doctest: +SKIP
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import QuickDrawError
-from ..ui.window import WindowPlugin
+from ..ui.pad import Sketchpad
 
 GUESS_EVERY_S = 0.15  # while the pen moves
 TICK_MS = 50
@@ -88,13 +90,23 @@ class Speaker:
             self.command = None
 
 
-class Game(WindowPlugin):
-    """The game's side panel and rules; ``clock()`` gives seconds (``time.monotonic`` in a real window)."""
+class Game(Sketchpad):
+    """The game on a pad: rules, countdown and guesses; ``clock()`` gives seconds (``time.monotonic`` live).
 
+    ``rounds`` are the rounds played so far (``Round``); ``on_end(rounds)`` is called once when the
+    last round ends, the game is quit or its pad closed. Guesses run in the pad's worker thread;
+    ``tick()`` advances the clock (a timer calls it every 50 ms while the pad is shown).
+    """
+
+    panel = "game"
     help = "n next round"
+    window_title = "qd play"
+    wants_live_points = True
+    no_display_hint = "or classify a drawing from a file: qd classify RUNDIR drawing.ndjson"
 
     def __init__(self, classifier, categories, *, seconds: float = 20.0, confidence: float = CONFIDENCE,
-                 clock=time.monotonic, speaker: Speaker | None = None, on_end=None):
+                 clock=time.monotonic, speaker: Speaker | None = None, on_end=None, out="my_doodles.ndjson"):
+        super().__init__(title="", out=Path(out).with_suffix(".window.png"))
         self.classifier = classifier
         self.categories = list(categories)
         self.seconds = float(seconds)
@@ -103,46 +115,55 @@ class Game(WindowPlugin):
         self.speaker = speaker or Speaker(False)
         self.on_end = on_end
         self.rounds: list[Round] = []
-        self.window = None
         self.line = ""
         self.over = False
+        self.summary: list[Round] | None = None
+        self._clock_text = ""
         self._started = 0.0
         self._last_guess = -1e9
         self._ended_at: float | None = None
         self._timer = None
 
-    # ---- window plumbing ----------------------------------------------------------------------
-    def attach(self, window, area) -> None:
-        self.window = window
-        self.panel = window.fig.add_subplot(area)
-        self.panel.set_axis_off()
-        self._prompt = self.panel.text(0.5, 0.85, "", ha="center", fontsize=22, fontweight="bold")
-        self._clock_text = self.panel.text(0.5, 0.7, "", ha="center", fontsize=14, color="#555555")
-        self._guess_text = self.panel.text(0.5, 0.45, "", ha="center", fontsize=15, wrap=True)
-        self._score_text = self.panel.text(0.5, 0.1, "", ha="center", fontsize=10, color="#555555")
-        self._timer = window.new_timer(TICK_MS, self.tick)
+    # ---- pad plumbing -------------------------------------------------------------------------
+    def attach(self, view) -> None:
+        super().attach(view)
+        self.start()
+
+    def start(self) -> None:
+        """Begin the first round and the clock (done when the game is first shown)."""
+        if self.rounds or self.over:
+            return
         self._start_round()
+        self._timer = self.every(TICK_MS / 1000, self.tick)
         self._timer.start()
 
     @property
     def current(self) -> Round | None:
         """The round being played (None once the game is over)."""
-        return None if self.over else self.rounds[-1]
+        return None if self.over or not self.rounds else self.rounds[-1]
 
-    def strokes_changed(self, strokes) -> None:
+    def on_strokes_changed(self, strokes) -> None:
         if self.current is not None and self._ended_at is None:
             self._guess(strokes)
 
-    def key(self, key: str) -> bool:
+    def on_key(self, key: str) -> bool:
         if key == "n" and self.current is not None and self._ended_at is None:
             self.current.skipped = True
             self._end_round("Skipped.")
             return True
         return False
 
-    def close(self) -> None:
+    def on_close(self) -> None:
         if not self.over:
             self.finish()
+
+    def panel_state(self) -> dict:
+        done = [r for r in self.rounds if r.timestamp]
+        known = sum(r.recognized for r in done)
+        prompt = f"Draw: {self.rounds[-1].category}" if self.rounds and not self.over else ""
+        return {"prompt": prompt, "clock": self._clock_text, "line": self.line,
+                "score": f"round {len(self.rounds)} of {len(self.categories)}   recognised {known} of {len(done)}",
+                "summary": self.summary, "synthetic": self.classifier.synthetic}
 
     # ---- rules --------------------------------------------------------------------------------
     def _start_round(self) -> None:
@@ -151,17 +172,14 @@ class Game(WindowPlugin):
         self._started = self.clock()
         self._ended_at = None
         self.line = ""
-        self.window.set_strokes([])
-        self.window.set_title(f"Draw: {category}" + (" (a model of SYNTHETIC doodles)"
-                                                     if self.classifier.synthetic else ""))
-        self._prompt.set_text(f"Draw: {category}")
-        self._guess_text.set_text("")
-        self._score()
+        self.set_strokes([])
+        self.set_title(f"Draw: {category}" + (" (a model of SYNTHETIC doodles)" if self.classifier.synthetic else ""))
+        self.refresh("panel")
         self.speaker.say(f"Draw {category}")
 
     def tick(self) -> None:
         """Advance the game to ``clock()``: countdown, guesses while the pen moves, round changes."""
-        if self.over:
+        if self.over or not self.rounds:
             return
         now = self.clock()
         if self._ended_at is not None:
@@ -172,42 +190,54 @@ class Game(WindowPlugin):
         if left <= 0:
             self._end_round("Sorry, I couldn't guess it.")
             return
-        self._clock_text.set_text(f"{left:4.1f} s left")
-        live = self.window.drawing_stroke
+        text = f"{left:4.1f} s left"
+        if text != self._clock_text:
+            self._clock_text = text
+            self.refresh("panel")
+        live = self.drawing_stroke
         if live is not None and live.shape[1] > 1 and now - self._last_guess >= GUESS_EVERY_S:
-            self._guess([*self.window.strokes, live])
-        self.window.fig.canvas.draw_idle()
+            self._guess([*self.strokes, live])
 
     def _guess(self, strokes) -> None:
         self._last_guess = self.clock()
         if not strokes:
             return
-        try:
-            guesses = self.classifier.top(strokes, SEEN)
-        except QuickDrawError:
-            return
-        self.line, known = guess_line(guesses, self.current.category, self.confidence)
-        self._guess_text.set_text(self.line)
-        self.speaker.say(self.line)
-        if known:
-            self.current.recognized = True
-            self._end_round(self.line)
-        self.window.fig.canvas.draw_idle()
+        strokes = [np.array(s, dtype=np.float64) for s in strokes]
+        this_round = len(self.rounds)
+
+        def guess(job):
+            return self.classifier.top(strokes, SEEN)
+
+        def heard(guesses):
+            if isinstance(guesses, QuickDrawError):
+                return
+            if isinstance(guesses, BaseException):
+                raise guesses
+            if self.over or len(self.rounds) != this_round or self._ended_at is not None:
+                return
+            self.line, known = guess_line(guesses, self.current.category, self.confidence)
+            self.speaker.say(self.line)
+            if known:
+                self.current.recognized = True
+                self._end_round(self.line)
+            else:
+                self.refresh("panel")
+
+        self.run_in_background("guess", guess, heard)
 
     def _end_round(self, text: str) -> None:
         now = self.clock()
         current = self.current
         current.seconds = round(now - self._started, 2)
-        live = self.window.cancel_stroke()  # a stroke under the pen belongs to this round
-        current.strokes = [s.copy() for s in self.window.strokes] + ([live] if live is not None else [])
+        live = self.take_stroke()  # a stroke under the pen belongs to this round
+        current.strokes = [s.copy() for s in self.strokes] + ([live] if live is not None else [])
         current.timestamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f UTC")
+        self.cancel("guess")
         self._ended_at = now
         self.line = text
-        self._guess_text.set_text(text)
-        self._clock_text.set_text("")
+        self._clock_text = ""
         self.speaker.say(text)
-        self._score()
-        self.window.fig.canvas.draw_idle()
+        self.refresh("panel")
 
     def _next(self) -> None:
         if len(self.rounds) < len(self.categories):
@@ -215,26 +245,26 @@ class Game(WindowPlugin):
         else:
             self.finish()
 
-    def _score(self) -> None:
-        done = [r for r in self.rounds if r.timestamp]
-        known = sum(r.recognized for r in done)
-        self._score_text.set_text(f"round {len(self.rounds)} of {len(self.categories)}   "
-                                  f"recognised {known} of {len(done)}")
-
     def finish(self) -> None:
         """End the game: a round still open is kept as not recognised; ``on_end(rounds)`` is called."""
         if self.over:
             return
         if self.rounds and not self.rounds[-1].timestamp:
-            if self.window.strokes:
+            if self.strokes or self.drawing_stroke is not None:
                 self._end_round("Game over.")
             else:
                 self.rounds.pop()
         self.over = True
         if self._timer is not None:
             self._timer.stop()
+        self.cancel("guess")
+        played = [r for r in self.rounds if r.timestamp]
+        self.rounds = played
         if self.on_end:
-            self.on_end([r for r in self.rounds if r.timestamp])
+            self.on_end(played)
+        if played:
+            self.summary = played
+            self.refresh("panel")
 
 
 # ---- what the game leaves ---------------------------------------------------------------------
@@ -273,35 +303,13 @@ def summary_figure(rounds, synthetic: bool = False):
     """A Figure of every round: the drawing, its category, recognised or not, and the seconds it took."""
     from matplotlib.figure import Figure
 
+    from ..ui.panels import draw_summary
+
     cols = min(max(len(rounds), 1), 4)
     rows = -(-max(len(rounds), 1) // cols)
-    fig = Figure(figsize=(max(2.6 * cols, 5.2), 2.8 * rows + 0.8))
+    fig = Figure(figsize=(max(2.6 * cols, 5.2), 2.8 * rows + (1.2 if synthetic else 1.0)))
     draw_summary(fig, rounds, synthetic)
     return fig
-
-
-def draw_summary(fig, rounds, synthetic: bool = False) -> None:
-    """Draw the summary of ``rounds`` onto ``fig`` (a new Figure, or the game's window at its end)."""
-    n = max(len(rounds), 1)
-    cols = min(n, 4)
-    rows = -(-n // cols)
-    axes = np.atleast_1d(fig.subplots(rows, cols, squeeze=False)).ravel()
-    for ax in axes:
-        ax.set_axis_off()
-    for ax, r in zip(axes, rounds):
-        ax.set_xlim(0, 255)
-        ax.set_ylim(255, 0)
-        ax.set_aspect("equal")
-        for s in r.strokes:
-            ax.plot(s[0], s[1], color="black", lw=2, solid_capstyle="round")
-        if not r.strokes:
-            ax.text(127, 127, "(nothing drawn)", ha="center", va="center", fontsize=9, color="#777777")
-        verdict = "recognised" if r.recognized else ("skipped" if r.skipped else "not recognised")
-        ax.set_title(f"{r.category}: {verdict}\n{r.seconds:.1f} s", fontsize=10,
-                     color="#1b7e34" if r.recognized else "#b00000")
-    known = sum(r.recognized for r in rounds)
-    note = "\n(model trained on SYNTHETIC doodles)" if synthetic else ""
-    fig.suptitle(f"qd play: the model recognised {known} of {len(rounds)} drawings{note}", fontsize=11)
 
 
 def save_summary(rounds, path: Path, synthetic: bool = False) -> Path:
@@ -344,6 +352,43 @@ def check_output(out) -> Path:
     return out
 
 
+def game(run, rounds: int = 6, seconds: float = 20.0, *, out="my_doodles.ndjson", seed: int = 0,
+         speak: bool = False, confidence: float = CONFIDENCE, log=print) -> Game:
+    """The Quick, Draw! game against the classifier run ``run``: ``rounds`` rounds of ``seconds`` each.
+
+    Returns a ``Game`` pad: ``.show()`` plays it in a desktop window (what ``qd play`` does) or, in a
+    notebook, as a widget in the cell's output. When the game ends (or its pad is closed) the
+    drawings are appended to ``out`` (ndjson) and a summary picture is saved beside it (``.png``);
+    ``.rounds`` holds the rounds played.
+
+    >>> g = game("runs/cnn1", rounds=3, seconds=20)  # doctest: +SKIP
+    >>> g.show()                                     # doctest: +SKIP
+    >>> [(r.category, r.recognized) for r in g.rounds]  # doctest: +SKIP
+    """
+    from ..core.validate import integer, seed as check_seed
+    from .predict import Classifier
+
+    integer("rounds", rounds, 1, 100)
+    if not 1 <= float(seconds) <= 600:
+        raise QuickDrawError(f"seconds must be between 1 and 600, not {seconds}")
+    check_seed(seed)
+    out = check_output(out)
+    classifier = Classifier(run)
+    if len(classifier.classes) < 2:
+        raise QuickDrawError(f"{run} knows {len(classifier.classes)} class; the game needs at least 2")
+    pad = Game(classifier, round_categories(classifier.classes, rounds, seed), seconds=seconds,
+               confidence=confidence, speaker=Speaker(speak, log), out=out)
+    pad.window_title = f"qd play {Path(str(run)).name}"
+
+    def ended(played):
+        _leave(played, out, classifier.synthetic, seed, log)
+        if played:
+            pad.set_status(f"saved {out} and {out.with_suffix('.png').name}; close the window to quit")
+
+    pad.on_end = ended
+    return pad
+
+
 def play(rundir, *, out="my_doodles.ndjson", rounds: int = 6, seconds: float = 20.0, seed: int = 0,
          speak: bool = False, confidence: float = CONFIDENCE, log=print) -> list[Round]:
     """Play the game in a window against the classifier of ``rundir``; return the rounds played.
@@ -351,36 +396,9 @@ def play(rundir, *, out="my_doodles.ndjson", rounds: int = 6, seconds: float = 2
     The drawings are appended to ``out`` (ndjson) and the summary saved beside it (``.png``), also
     when the window is closed or Ctrl-C stops the game halfway.
     """
-    from ..core.validate import integer, seed as check_seed
-    from ..ui.window import DrawingWindow, window_figure
-    from .predict import Classifier
-
-    integer("--rounds", rounds, 1, 100)
-    if not 1 <= float(seconds) <= 600:
-        raise QuickDrawError(f"--seconds must be between 1 and 600, not {seconds}")
-    check_seed(seed)
-    out = check_output(out)
-    classifier = Classifier(rundir)
-    if len(classifier.classes) < 2:
-        raise QuickDrawError(f"{rundir} knows {len(classifier.classes)} class; the game needs at least 2")
-    fig = window_figure(f"qd play {Path(rundir).name}",
-                        "or classify a drawing from a file: qd classify RUNDIR drawing.ndjson")
-    played: list[Round] = []
-
-    def ended(rounds_played):
-        played[:] = rounds_played
-        _leave(rounds_played, out, classifier.synthetic, seed, log)
-        window.set_status(f"saved {out} and {out.with_suffix('.png').name}; close the window to quit")
-        _show_summary(window.fig, rounds_played, classifier.synthetic)
-
-    game = Game(classifier, round_categories(classifier.classes, rounds, seed), seconds=seconds,
-                confidence=confidence, speaker=Speaker(speak, log), on_end=ended)
-    window = DrawingWindow(fig, plugin=game, title="", out=out.with_suffix(".window.png"))
-    try:
-        window.show()
-    finally:  # closed, quit or Ctrl-C: what was drawn is saved
-        game.finish()
-    return played
+    pad = game(rundir, rounds, seconds, out=out, seed=seed, speak=speak, confidence=confidence, log=log)
+    pad.show()
+    return pad.rounds
 
 
 def _leave(rounds, out: Path, synthetic: bool, seed: int, log) -> None:
@@ -398,11 +416,3 @@ def _leave(rounds, out: Path, synthetic: bool, seed: int, log) -> None:
     if drawn and empty:
         saved += f" ({empty} round{'s' * (empty != 1)} with nothing drawn left out)"
     log(f"recognised {known} of {len(rounds)}: {saved}, summary in {summary}")
-
-
-def _show_summary(fig, rounds, synthetic: bool) -> None:
-    """Replace the game in the window by its summary picture."""
-    if rounds:
-        fig.clear()
-        draw_summary(fig, rounds, synthetic)
-        fig.canvas.draw_idle()

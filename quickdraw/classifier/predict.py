@@ -1,4 +1,4 @@
-"""Say what a drawing is with a trained classifier run: from strokes, a bitmap, a file, or a drawing window.
+"""Say what a drawing is with a trained classifier run: from strokes, a bitmap or a file (while you draw: ``guesses``).
 
 >>> Classifier("runs/cnn1").top(drawing.strokes)  # doctest: +SKIP
 [('cat', 0.91), ('dog', 0.05), ('bird', 0.02)]
@@ -31,7 +31,7 @@ class Classifier:
 
     def top(self, strokes, k: int = TOP_K) -> list[tuple[str, float]]:
         """The ``k`` likeliest classes of a drawing (dataset-layout strokes), with probabilities."""
-        _check_top(k)
+        check_top(k)
         return self.top_bitmap(self.render(strokes), k)
 
     def render(self, strokes) -> np.ndarray:
@@ -46,7 +46,7 @@ class Classifier:
 
     def top_bitmap(self, bitmap, k: int = TOP_K) -> list[tuple[str, float]]:
         """The ``k`` likeliest classes of one uint8 (size, size) bitmap, with probabilities."""
-        _check_top(k)
+        check_top(k)
         probs = self.probabilities(bitmap)
         best = np.argsort(-probs)[:k]
         return [(self.classes[i], float(probs[i])) for i in best]
@@ -68,7 +68,7 @@ def classify_file(rundir, path, *, index: int = 0, top: int = TOP_K) -> tuple[li
     """
     from ..formats import read_drawing
 
-    _check_top(top)
+    check_top(top)
     runs.read_run(rundir)
     drawing = read_drawing(path, index)
     classifier = Classifier(rundir)
@@ -82,32 +82,8 @@ def classify_file(rundir, path, *, index: int = 0, top: int = TOP_K) -> tuple[li
     return classifier.top(drawing.strokes, top), classifier.synthetic
 
 
-def classify_window(rundir, *, top: int = TOP_K, out="drawing.png", start=None, index: int = 0) -> None:
-    """Open a drawing window; after each stroke the ``top`` guesses show beside the pad and are printed.
-
-    ``s`` saves the window to ``out`` and the strokes beside it as ndjson; ``start`` is a drawing file
-    (drawing ``index`` of it) to begin from.
-    """
-    from ..raster.frame import drawing_in_frame
-    from ..ui.window import DrawingWindow, window_figure
-    from .guesses import GuessPanel
-
-    _check_top(top)
-    strokes = drawing_in_frame(start, index) if start is not None else None
-    classifier = Classifier(rundir)
-    fig = window_figure(f"qd classify {Path(rundir).name}",
-                        "classify a file instead: qd classify RUNDIR drawing.ndjson")
-    title = f"draw one of: {', '.join(classifier.classes)}"
-    if classifier.synthetic:
-        title += " (model trained on SYNTHETIC doodles)"
-    panel = GuessPanel(classifier, top=top, echo=print)
-    window = DrawingWindow(fig, plugin=panel, title=title, out=out)
-    if strokes:
-        window.set_strokes(strokes)
-    window.show()
-
-
-def _check_top(k: int) -> None:
+def check_top(k: int) -> None:
+    """Refuse a number of guesses below 1."""
     if k < 1:
         raise QuickDrawError(f"--top must be at least 1, not {k}")
 

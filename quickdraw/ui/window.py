@@ -1,70 +1,376 @@
-"""The one drawing window: a pad in the dataset's 0-255 frame (y down) that models plug into.
+"""The desktop front end of a ``Sketchpad``: a matplotlib figure with the pad on the left and the model's
+side panel on the right.
 
-``DrawingWindow`` works on any matplotlib figure: in a real window (``window_figure``) for
-``qd classify --draw``, ``qd complete --interactive`` and ``qd play``, or on an Agg figure in tests,
-where real ``MouseEvent``/``KeyEvent`` objects are dispatched through ``fig.canvas.callbacks``.
+``DrawingWindow`` works on any matplotlib figure: in a real window (``open_window``: TkAgg, QtAgg...)
+for ``qd classify --draw``, ``qd complete --interactive`` and ``qd play``, or on an Agg figure in
+tests, where real ``MouseEvent``/``KeyEvent`` objects are dispatched through ``fig.canvas.callbacks``,
+and for the PNG a pad saves.
 
-The window owns the pad, the mouse and the keys ``u`` (undo), ``c`` (clear), ``s`` (save the
-window as a PNG and the strokes as simplified ndjson beside it) and ``q`` (quit), a status line and
-an info line. A model plugs in as a ``WindowPlugin``: it may take the right half of the window
-(completion's candidate panels, the classifier's guesses), hears about every change of the
-drawing and may handle more keys.
+No pen sample waits for anything: everything that changes while the user draws (the stroke under the
+pen, the ink, the lines of text, the side panel's bars, candidates and clock) is an animated artist,
+blitted over a background saved at the last full draw, and the stroke under the pen is blitted alone
+as it grows. The model works in the pad's worker thread; its results come back through ``call_soon``,
+a queue this window empties on a 15 ms timer. A full draw happens only when the layout changes.
 
 >>> from matplotlib.figure import Figure
->>> window = DrawingWindow(Figure())
->>> window.strokes
+>>> from quickdraw.ui.pad import Sketchpad
+>>> window = DrawingWindow(Figure(), Sketchpad())
+>>> window.pad.strokes
 []
 """
 from __future__ import annotations
 
 import json
 import os
+import queue
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import QuickDrawError
 from ..raster.frame import FRAME
-from ..raster.simplify import simplify_partial
+from .panels import PANELS, draw_summary, frame_axes
 
 TITLE_WIDTH = 56  # characters of the pad's title on a line (the pad is half of a 12-inch window)
 SCRIPT_ENV = "QD_CANVAS_SCRIPT"
-HELP = "draw with the mouse   u undo   c clear   s save   q quit"
 INK = "black"
 STATUS_COLOURS = {"info": "#1a1a1a", "error": "#b00000"}
+POLL_MS = 15
+SWITCH_INTERVAL_S = 0.001  # how soon the window's thread gets Python back from the model's worker
 
 
-class WindowPlugin:
-    """What a model adds to the drawing window; every method is optional.
+class DrawingWindow:
+    """``pad`` (a ``quickdraw.ui.pad.Sketchpad``) shown on ``fig``: the drawing area, the side panel its
+    ``panel`` names, the text lines.
 
-    ``help`` names the keys it handles; ``side_panel`` asks for the right half of the window,
-    which ``attach`` receives as a matplotlib ``SubplotSpec`` (None otherwise).
+    >>> from matplotlib.figure import Figure
+    >>> from quickdraw.ui.pad import Sketchpad
+    >>> window = DrawingWindow(Figure(), Sketchpad(title="draw a cat"))
     """
 
-    help = ""
-    side_panel = True
+    def __init__(self, fig, pad):
+        self.fig = fig
+        self.pad = pad
+        self._calls: queue.SimpleQueue = queue.SimpleQueue()
+        self._timers: list = []
+        self._background = None
+        self._ink: list = []
+        self._ghosts: list = []
+        self._view = (0.0, 0.0, float(FRAME))
+        self._layout()
+        self._connect()
+        pad.attach(self)
+        self.refresh({"ink", "ghosts", "overlay", "title", "info", "status", "panel"})
 
-    def attach(self, window: "DrawingWindow", area) -> None:
-        """Called once, after the window laid out its pad; ``area`` is the plugin's part of the figure."""
+    # ---- layout -------------------------------------------------------------------------------
+    def _layout(self) -> None:
+        state = self.pad.panel_state() if self.pad.panel else {}
+        if state.get("summary") is not None:
+            self._layout_summary(state)
+            return
+        side = self.pad.panel in PANELS
+        grid = self.fig.add_gridspec(1, 2 if side else 1, left=0.02, right=0.98, top=0.9, bottom=0.12, wspace=0.06)
+        self.axes = self.fig.add_subplot(grid[0, 0])
+        frame_axes(self.axes)
+        self.animated: list = []
+        self._title = self._animate(self.axes.set_title("", fontsize=11))
+        self._info = self._animate(self.fig.text(0.02, 0.065, "", fontsize=9, color="#333333"))
+        self._status = self._animate(self.fig.text(0.02, 0.02, "", fontsize=10, color=STATUS_COLOURS["info"]))
+        self._frame = self._animate(self.axes.plot([0, FRAME, FRAME, 0, 0], [0, 0, FRAME, FRAME, 0], color="#cccccc",
+                                                   lw=0.8)[0])
+        self._frame.set_visible(False)
+        (self._live,) = self.axes.plot([], [], color=INK, lw=2.5, solid_capstyle="round")
+        self._animate(self._live)
+        self._overlay = self._animate(self.axes.imshow(np.zeros((2, 2, 4)), extent=(0, FRAME, FRAME, 0),
+                                                       interpolation="nearest", zorder=0.5))
+        self._overlay.set_visible(False)
+        help_text = "   ".join(part for part in ("draw with the mouse   " + self.pad.keys_help, self.pad.help) if part)
+        self.fig.text(0.98, 0.965, help_text, fontsize=8, ha="right", color="#555555")
+        self.panel = PANELS[self.pad.panel](self.fig, grid[0, 1], state) if side else None
+        self._ink, self._ghosts = [], []
 
-    def strokes_changed(self, strokes: list[np.ndarray]) -> None:
-        """Called after every finished stroke, undo, clear or loaded drawing, with the current strokes."""
+    def _layout_summary(self, state: dict) -> None:
+        self.axes = None
+        self.panel = None
+        self.animated = []
+        draw_summary(self.fig, state["summary"], state.get("synthetic", False))
+        self._status = self._animate(self.fig.text(0.02, 0.005, self.pad.status, fontsize=9, color="#333333"))
 
-    def pen_down(self) -> None:
-        """Called when the user starts a stroke (stop anything that continues the old drawing)."""
+    def _animate(self, artist):
+        artist.set_animated(True)
+        self.animated.append(artist)
+        return artist
 
-    def key(self, key: str) -> bool:
-        """Handle a key the window does not; return True when it was handled."""
-        return False
+    # ---- what the pad tells -------------------------------------------------------------------
+    def refresh(self, parts: set) -> None:
+        """Redraw what changed (``Sketchpad.refresh`` names the parts); blit, or draw in full on a new layout."""
+        if self.axes is None:  # showing a game's summary
+            self._status.set_text(self.pad.status)
+            self._blit_later()
+            return
+        layout = "layout" in parts
+        if "panel" in parts and self.panel is not None:
+            state = self.pad.panel_state()
+            if state.get("summary") is not None:
+                self.fig.clear()
+                self._layout()
+                layout = True
+            elif self.panel.update(state):
+                layout = True
+        if "ink" in parts:
+            self._lines(self._ink, self.pad.strokes, color=INK, lw=2.5)
+            self._fit_view()
+        if "ghosts" in parts:
+            for line in self._ghosts:
+                line.remove()
+                self.animated.remove(line)
+            self._ghosts = []
+            for ghost in self.pad.ghosts:
+                for s in ghost["strokes"]:
+                    (line,) = self.axes.plot(s[0], s[1], color=ghost.get("colour", "#888888"),
+                                             lw=ghost.get("width", 1.5), alpha=ghost.get("alpha", 0.3),
+                                             solid_capstyle="round")
+                    self._ghosts.append(self._animate(line))
+        if "overlay" in parts:
+            self._overlay.set_visible(self.pad.overlay is not None)
+            if self.pad.overlay is not None:
+                self._overlay.set_data(self.pad.overlay)
+        if "live" in parts:
+            live = self.pad.drawing_stroke
+            self._live.set_data(*(live if live is not None else ([], [])))
+        if parts & {"title", "info", "status"} or layout:
+            self._title.set_text(_wrapped(self.pad.title))
+            self._info.set_text(self.pad.info)
+            self._status.set_text(self.pad.status)
+            self._status.set_color(STATUS_COLOURS.get(self.pad.status_kind, STATUS_COLOURS["info"]))
+        if layout:
+            self.fig.canvas.draw_idle()
+        else:
+            self._blit_later()
+
+    def _lines(self, lines: list, strokes, **style) -> None:
+        for line in lines:
+            line.remove()
+            self.animated.remove(line)
+        lines.clear()
+        for s in strokes:
+            (line,) = self.axes.plot(s[0], s[1], solid_capstyle="round", **style)
+            lines.append(self._animate(line))
+
+    def _fit_view(self) -> None:
+        view = self.pad.view
+        if view == self._view:
+            return
+        self._view = view
+        x0, y0, side = view
+        self.axes.set_xlim(x0, x0 + side)
+        self.axes.set_ylim(y0 + side, y0)
+        self._frame.set_visible(view != (0.0, 0.0, float(FRAME)))
+
+    # ---- drawing: a saved background and animated artists --------------------------------------
+    def _on_draw(self, event) -> None:
+        canvas = self.fig.canvas
+        if not hasattr(canvas, "copy_from_bbox"):
+            return
+        self._background = canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_animated()
+
+    def _draw_animated(self) -> None:
+        renderer = self.fig.canvas.get_renderer()
+        for artist in sorted(self._all_animated(), key=lambda a: a.get_zorder()):
+            if artist.get_visible() and artist.figure is not None:
+                artist.draw(renderer)
+
+    def _all_animated(self) -> list:
+        return self.animated + (self.panel.animated if self.panel is not None else [])
+
+    def _blit_later(self) -> None:
+        if not getattr(self, "_blit_pending", False):
+            self._blit_pending = True
+            self.call_soon(self._blit)
+
+    def _blit(self) -> None:
+        self._blit_pending = False
+        canvas = self.fig.canvas
+        if self._background is None or not hasattr(canvas, "restore_region"):
+            canvas.draw_idle()
+            return
+        canvas.restore_region(self._background)
+        self._draw_animated()
+        canvas.blit(self.fig.bbox)
+
+    def _blit_live(self) -> None:
+        """Draw the stroke under the pen over what is on the canvas and blit the pad alone."""
+        canvas = self.fig.canvas
+        if self._background is None or not hasattr(canvas, "restore_region"):
+            return
+        self._live.draw(canvas.get_renderer())
+        canvas.blit(self.axes.bbox)
+
+    @contextmanager
+    def still(self):
+        """Make every artist a plain one for a ``savefig`` (animated artists are left out of it)."""
+        artists = [a for a in self._all_animated()]
+        for a in artists:
+            a.set_animated(False)
+        try:
+            yield
+        finally:
+            for a in artists:
+                a.set_animated(True)
+
+    def save_picture(self, path) -> None:
+        """Write the window as a PNG to ``path``."""
+        with self.still():
+            self.fig.savefig(path, format="png", dpi=100)
+        self.fig.canvas.draw_idle()
+
+    # ---- events -------------------------------------------------------------------------------
+    def _connect(self) -> None:
+        manager = getattr(self.fig.canvas, "manager", None)
+        if manager is not None and getattr(manager, "key_press_handler_id", None) is not None:
+            self.fig.canvas.mpl_disconnect(manager.key_press_handler_id)
+        self._cids = [self.fig.canvas.mpl_connect(name, fn) for name, fn in (
+            ("button_press_event", self._press), ("motion_notify_event", self._motion),
+            ("button_release_event", self._release), ("key_press_event", self._key),
+            ("close_event", lambda event: self._closed()), ("draw_event", self._on_draw))]
+
+    def _to_frame(self, event) -> tuple[float, float]:
+        x, y = self.axes.transData.inverted().transform((event.x, event.y))
+        x0, y0, side = self._view
+        return float(np.clip(x, x0, x0 + side)), float(np.clip(y, y0, y0 + side))
+
+    def _press(self, event) -> None:
+        if event.button != 1 or self.axes is None:
+            return
+        if event.inaxes is not self.axes:
+            self.pad.set_status("start your stroke inside the drawing frame on the left", "error")
+            return
+        point = self._to_frame(event)
+        self.pad.pen_down(point)
+        self._live.set_data([point[0]], [point[1]])
+        self._blit_live()
+
+    def _motion(self, event) -> None:
+        if not self.pad.pen_is_down or self.axes is None:
+            return
+        point = self._to_frame(event)
+        self.pad.pen_moved([point])
+        live = self.pad.drawing_stroke
+        if live is not None:
+            self._live.set_data(live[0], live[1])
+            self._blit_live()
+
+    def _release(self, event) -> None:
+        if not self.pad.pen_is_down or event.button != 1 or self.axes is None:
+            return
+        self._live.set_data([], [])
+        self.pad.pen_up([self._to_frame(event)])
+        self._blit_later()
+
+    def _key(self, event) -> None:
+        if event.key is not None:
+            self.pad.key(event.key)
+
+    def _closed(self) -> None:
+        for timer in self._timers:
+            timer.stop()
+        self.pad.detach(self)
+        self.pad.close()
+
+    # ---- the front end's loop -----------------------------------------------------------------
+    def call_soon(self, callback) -> None:
+        """Run ``callback`` on this window's thread at its next poll (from any thread)."""
+        self._calls.put(callback)
+
+    def run_pending(self) -> None:
+        """Run the callbacks handed over by ``call_soon`` (the poll timer does this every 15 ms)."""
+        while True:
+            try:
+                callback = self._calls.get_nowait()
+            except queue.Empty:
+                return
+            callback()
+
+    def new_timer(self, seconds: float, callback):
+        """A figure timer calling ``callback`` every ``seconds``; stopped when the window closes."""
+        timer = self.fig.canvas.new_timer(interval=max(1, int(seconds * 1000)))
+        timer.add_callback(callback)
+        self._timers.append(timer)
+        return timer
 
     def close(self) -> None:
-        """Called when the window closes or quits."""
+        """Close the window (the pad asked: ``q``, or the game ended it)."""
+        import matplotlib.pyplot as plt
 
-    @property
-    def busy(self) -> bool:
-        """True while the plugin is still working on the current drawing (a replay waits for it)."""
-        return False
+        for timer in self._timers:
+            timer.stop()
+        plt.close(self.fig)
+
+    def show(self) -> None:
+        """Run the window until the user quits; replays the script named by $QD_CANVAS_SCRIPT if set."""
+        import matplotlib.pyplot as plt
+
+        self.new_timer(POLL_MS / 1000, self.run_pending).start()
+        script = os.environ.get(SCRIPT_ENV)
+        if script:
+            actions = self.replay(json.loads(Path(script).read_text()))
+            self.new_timer(0.05, lambda: next(actions, False)).start()
+        previous = sys.getswitchinterval()
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        try:
+            plt.show()
+        finally:
+            sys.setswitchinterval(previous)
+
+    def replay(self, script: dict):
+        """Yield while replaying ``{"strokes": [[[xs], [ys]], ...], "keys": [...]}`` as real events.
+
+        Each stroke is a press, motions and a release at frame coordinates; after each stroke and
+        key the replay waits while the pad's model is busy. Used by window tests through $QD_CANVAS_SCRIPT.
+        """
+        from matplotlib.backend_bases import KeyEvent, MouseEvent
+
+        for xs, ys in script.get("strokes", []):
+            pixels = self.axes.transData.transform(np.column_stack([xs, ys]))
+            names = ["button_press_event"] + ["motion_notify_event"] * (len(pixels) - 1) + ["button_release_event"]
+            for name, (x, y) in zip(names, list(pixels) + [pixels[-1]]):
+                MouseEvent(name, self.fig.canvas, x, y, button=1)._process()
+                yield True
+            while self.pad.busy:
+                yield True
+        for key in script.get("keys", []):
+            KeyEvent("key_press_event", self.fig.canvas, key)._process()
+            yield True
+            while self.pad.busy:
+                yield True
+
+
+def open_window(pad, figsize=(12, 6)) -> DrawingWindow:
+    """Show ``pad`` in a desktop window and run it until the user closes it (or raise ``QuickDrawError``)."""
+    fig = window_figure(pad.window_title, getattr(pad, "no_display_hint", "or work from a file instead"), figsize)
+    window = DrawingWindow(fig, pad)
+    try:
+        window.show()
+    finally:
+        pad.close()
+    return window
+
+
+def save_picture(pad, path) -> None:
+    """Write the picture of ``pad`` a desktop window would show, as a PNG, to ``path`` (no window needed)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(12, 6))
+    FigureCanvasAgg(fig)
+    window = DrawingWindow(fig, pad)
+    try:
+        window.save_picture(path)
+    finally:
+        pad.detach(window)
 
 
 def window_figure(title: str, no_display_hint: str, figsize=(12, 6)):
@@ -128,254 +434,6 @@ def _screen_size(fig) -> tuple[int, int] | None:
         geometry = window.screen().availableGeometry()
         return int(geometry.width()), int(geometry.height())
     return None
-
-
-def frame_axes(ax) -> None:
-    """Show ``ax`` as the dataset's 0-255 frame: y down, square, no ticks."""
-    ax.set_xlim(0, FRAME)
-    ax.set_ylim(FRAME, 0)
-    ax.set_aspect("equal")
-    ax.set_xticks([])
-    ax.set_yticks([])
-
-
-class DrawingWindow:
-    """A drawing pad on ``fig`` in the dataset's 0-255 frame (y down), with an optional ``plugin``.
-
-    ``strokes`` are what the user drew, simplified as the dataset was ((2, k) float arrays);
-    ``on_change(strokes)`` is called after every change, as the plugin's ``strokes_changed``.
-    ``out`` is where ``s`` saves the window (PNG) and the strokes (the same name with ``.ndjson``);
-    ``word`` is the category written into that ndjson.
-
-    >>> from matplotlib.figure import Figure
-    >>> window = DrawingWindow(Figure(), on_change=lambda strokes: window.set_status(f"{len(strokes)} strokes"))
-    """
-
-    def __init__(self, fig, *, plugin: WindowPlugin | None = None, on_change=None, title: str = "draw here",
-                 out: str | os.PathLike = "drawing.png", word: str = ""):
-        self.fig = fig
-        self.plugin = plugin or WindowPlugin()
-        self.on_change = on_change
-        self.out = Path(out)
-        self.word = word
-        self.strokes: list[np.ndarray] = []
-        self.status = ""
-        self._points: list[tuple[float, float]] | None = None
-        self._live = None
-        self._timers = []
-        self._layout(title, plugin is not None and plugin.side_panel)
-        self._connect()
-        self.plugin.attach(self, self._area)
-
-    # ---- layout -------------------------------------------------------------------------------
-    def _layout(self, title: str, side_panel: bool) -> None:
-        grid = self.fig.add_gridspec(1, 2 if side_panel else 1, left=0.02, right=0.98, top=0.9,
-                                     bottom=0.12, wspace=0.06)
-        self.pad = self.fig.add_subplot(grid[0, 0])
-        self._area = grid[0, 1] if side_panel else None
-        frame_axes(self.pad)
-        self.pad.set_title(_wrapped(title), fontsize=11)
-        self.info = self.fig.text(0.02, 0.065, "", fontsize=9, color="#333333")
-        self._status_text = self.fig.text(0.02, 0.02, "", fontsize=10, color=STATUS_COLOURS["info"])
-        help_text = "   ".join(part for part in (HELP, self.plugin.help) if part)
-        self.fig.text(0.98, 0.965, help_text, fontsize=8, ha="right", color="#555555")
-
-    def set_title(self, text: str) -> None:
-        """Set the text above the pad (what to draw, what the model is), wrapped to the pad's width."""
-        self.pad.set_title(_wrapped(text), fontsize=11)
-        self.fig.canvas.draw_idle()
-
-    def set_info(self, text: str) -> None:
-        """Set the info line (settings, progress) under the pad."""
-        self.info.set_text(text)
-        self.fig.canvas.draw_idle()
-
-    def set_status(self, text: str, kind: str = "info") -> None:
-        """Show ``text`` under the drawing pad; ``kind`` "error" shows it in red (hints, refusals)."""
-        self.status = text
-        self._status_text.set_text(text)
-        self._status_text.set_color(STATUS_COLOURS[kind])
-        self.fig.canvas.draw_idle()
-
-    def _redraw_ink(self) -> None:
-        for line in [line for line in self.pad.lines if line.get_gid() == "ink"]:
-            line.remove()
-        for s in self.strokes:
-            self.pad.plot(s[0], s[1], color=INK, lw=2.5, solid_capstyle="round", gid="ink")
-
-    # ---- events -------------------------------------------------------------------------------
-    def _connect(self) -> None:
-        manager = getattr(self.fig.canvas, "manager", None)
-        if manager is not None and getattr(manager, "key_press_handler_id", None) is not None:
-            self.fig.canvas.mpl_disconnect(manager.key_press_handler_id)
-        self.fig.canvas.mpl_connect("button_press_event", self._press)
-        self.fig.canvas.mpl_connect("motion_notify_event", self._motion)
-        self.fig.canvas.mpl_connect("button_release_event", self._release)
-        self.fig.canvas.mpl_connect("key_press_event", self._key)
-        self.fig.canvas.mpl_connect("close_event", lambda event: self._closed())
-
-    def _to_frame(self, event) -> tuple[float, float]:
-        x, y = self.pad.transData.inverted().transform((event.x, event.y))
-        return float(np.clip(x, 0, FRAME)), float(np.clip(y, 0, FRAME))
-
-    def _press(self, event) -> None:
-        if event.button != 1:
-            return
-        if event.inaxes is not self.pad:
-            self.set_status("start your stroke inside the drawing frame on the left", "error")
-            return
-        self.plugin.pen_down()
-        self._points = [self._to_frame(event)]
-        (self._live,) = self.pad.plot(*zip(*self._points), color=INK, lw=2.5, solid_capstyle="round")
-        self.fig.canvas.draw_idle()
-
-    def _motion(self, event) -> None:
-        if self._points is None:
-            return
-        point = self._to_frame(event)
-        if point != self._points[-1]:
-            self._points.append(point)
-            self._live.set_data(*zip(*self._points))
-            self.fig.canvas.draw_idle()
-
-    @property
-    def drawing_stroke(self) -> np.ndarray | None:
-        """The stroke under the pen right now, as a (2, k) array of frame points, or None."""
-        return None if self._points is None else np.array(self._points).T
-
-    def cancel_stroke(self) -> np.ndarray | None:
-        """End the stroke under the pen without adding it (e.g. when a game's round ends mid-stroke).
-
-        Returns it simplified as a finished stroke would be, or None when the pen was up.
-        """
-        if self._points is None:
-            return None
-        points, self._points = np.array(self._points).T, None
-        self._live.remove()
-        self._live = None
-        if np.ptp(points, axis=1).max() < 1:
-            return None
-        return np.asarray(simplify_partial([points])[0], dtype=np.float64)
-
-    def _release(self, event) -> None:
-        if self._points is None or event.button != 1:
-            return
-        self._motion(event)
-        points, self._points = np.array(self._points).T, None
-        self._live.remove()
-        self._live = None
-        if np.ptp(points, axis=1).max() < 1:
-            self.set_status("a single click is not a stroke: hold the button down and drag", "error")
-            return
-        self.strokes.append(np.asarray(simplify_partial([points])[0], dtype=np.float64))
-        self._changed()
-
-    def _key(self, event) -> None:
-        key = event.key
-        if key == "q":
-            self.quit()
-        elif key == "s":
-            self.save()
-        elif key == "u":
-            if self.strokes:
-                self.strokes.pop()
-                self._changed()
-        elif key == "c":
-            self.strokes = []
-            self._changed()
-        elif key is not None:
-            self.plugin.key(key)
-
-    def quit(self) -> None:
-        """Close the window (the plugin hears ``close``)."""
-        import matplotlib.pyplot as plt
-
-        self._closed()
-        plt.close(self.fig)
-
-    def _closed(self) -> None:
-        for timer in self._timers:
-            timer.stop()
-        self.plugin.close()
-
-    # ---- drawing state ------------------------------------------------------------------------
-    def set_strokes(self, strokes) -> None:
-        """Replace the drawing by ``strokes`` ((2, k) frame points, as loaded from a file or accepted)."""
-        self.strokes = [np.asarray(s, dtype=np.float64)[:2] for s in strokes if np.asarray(s).size]
-        self._changed()
-
-    def _changed(self) -> None:
-        self.set_status("")
-        self._redraw_ink()
-        if self.on_change:
-            self.on_change(list(self.strokes))
-        self.plugin.strokes_changed(list(self.strokes))
-        self.fig.canvas.draw_idle()
-
-    def new_timer(self, interval_ms: int, callback):
-        """A figure timer calling ``callback`` every ``interval_ms``; stopped when the window closes."""
-        timer = self.fig.canvas.new_timer(interval=interval_ms)
-        timer.add_callback(callback)
-        self._timers.append(timer)
-        return timer
-
-    def save(self) -> Path:
-        """Save the window as a PNG at ``out`` and the strokes as ndjson beside it; return the PNG's path.
-
-        Both are written under temporary names and renamed when complete.
-        """
-        from ..formats import write_path
-        from ..formats.drawing import Drawing
-
-        target = self.out
-        tmp = target.with_name(target.name + ".part")
-        strokes_path = target.with_suffix(".ndjson")
-        try:
-            self.fig.savefig(tmp, format="png", dpi=100)
-            os.chmod(tmp, 0o666 & ~_umask())
-            os.replace(tmp, target)
-            if self.strokes:
-                write_path(strokes_path, [Drawing([np.round(s).astype(np.int64) for s in self.strokes],
-                                                  word=self.word, recognized=False)])
-        except OSError as err:
-            tmp.unlink(missing_ok=True)
-            self.set_status(f"could not save {target}: {err.strerror}", "error")
-            return target
-        self.set_status(f"saved {target}" + (f" and {strokes_path.name}" if self.strokes else ""))
-        return target
-
-    # ---- running in a window ------------------------------------------------------------------
-    def show(self) -> None:
-        """Run the window until the user quits; replays the script named by $QD_CANVAS_SCRIPT if set."""
-        import matplotlib.pyplot as plt
-
-        script = os.environ.get(SCRIPT_ENV)
-        if script:
-            actions = self.replay(json.loads(Path(script).read_text()))
-            self.new_timer(50, lambda: next(actions, False)).start()
-        plt.show()
-
-    def replay(self, script: dict):
-        """Yield while replaying ``{"strokes": [[[xs], [ys]], ...], "keys": [...]}`` as real events.
-
-        Each stroke is a press, motions and a release at frame coordinates; after each stroke and
-        key the replay waits while the plugin is busy. Used by window tests through $QD_CANVAS_SCRIPT.
-        """
-        from matplotlib.backend_bases import KeyEvent, MouseEvent
-
-        for xs, ys in script.get("strokes", []):
-            pixels = self.pad.transData.transform(np.column_stack([xs, ys]))
-            names = ["button_press_event"] + ["motion_notify_event"] * (len(pixels) - 1) + ["button_release_event"]
-            for name, (x, y) in zip(names, list(pixels) + [pixels[-1]]):
-                MouseEvent(name, self.fig.canvas, x, y, button=1)._process()
-                yield True
-            while self.plugin.busy:
-                yield True
-        for key in script.get("keys", []):
-            KeyEvent("key_press_event", self.fig.canvas, key)._process()
-            yield True
-            while self.plugin.busy:
-                yield True
 
 
 def _wrapped(text: str, width: int = TITLE_WIDTH) -> str:

@@ -55,21 +55,22 @@ def _game(classifier, categories, clock, tmp_path, **kwargs):
     fig = Figure(figsize=(10, 5), dpi=40)
     FigureCanvasAgg(fig)
     ended = []
-    game = Game(classifier, categories, clock=clock, on_end=ended.append, **kwargs)
-    window = DrawingWindow(fig, plugin=game, out=tmp_path / "w.png")
+    game = Game(classifier, categories, clock=clock, on_end=ended.append, out=tmp_path / "w.ndjson", **kwargs)
+    window = DrawingWindow(fig, game)
     return game, window, ended
 
 
 def _draw(window, strokes, clock=None, game=None, step_s=0.02):
     """Press, move point by point and release for each stroke, as a user's mouse does."""
     for xs, ys in strokes:
-        pixels = window.pad.transData.transform(np.column_stack([xs, ys]))
+        pixels = window.axes.transData.transform(np.column_stack([xs, ys]))
         names = ["button_press_event"] + ["motion_notify_event"] * (len(pixels) - 1) + ["button_release_event"]
         for name, (x, y) in zip(names, [*pixels, pixels[-1]]):
             window.fig.canvas.callbacks.process(name, MouseEvent(name, window.fig.canvas, x, y, button=1))
             if clock is not None:
                 clock.now += step_s
                 game.tick()
+                game.settle()  # the guess the tick asked for, from the pad's worker
 
 
 def test_a_replayed_real_drawing_is_recognised_and_saved_as_drawn(cnn, mirror, tmp_path):
@@ -81,7 +82,7 @@ def test_a_replayed_real_drawing_is_recognised_and_saved_as_drawn(cnn, mirror, t
     strokes = _recognised_drawing(classifier, mirror, "eye")
     clock = Clock()
     game, window, ended = _game(classifier, ["eye"], clock, tmp_path, confidence=0.0)
-    assert "Draw: eye" in window.pad.get_title()
+    assert "Draw: eye" in game.title and "Draw: eye" in window._title.get_text()
     _draw(window, strokes, clock, game)
     assert game.rounds[0].recognized and "Oh, I know, it's eye!" in game.line
     drawn = [s.copy() for s in game.rounds[0].strokes]
@@ -131,12 +132,13 @@ def test_a_round_that_times_out_is_kept_as_not_recognised(cnn, tmp_path):
     clock = Clock()
     game, window, ended = _game(classifier, ["cat", "fish"], clock, tmp_path, seconds=5, confidence=1.01)
     _draw(window, [[[30, 200, 120], [40, 60, 220]]])
+    game.settle()
     clock.now += 5.1
     game.tick()
     assert "Sorry, I couldn't guess it" in game.line and not game.rounds[0].recognized
     clock.now += 2
     game.tick()
-    assert window.pad.get_title().startswith("Draw: fish") and window.strokes == []
+    assert game.title.startswith("Draw: fish") and game.strokes == []
     window.fig.canvas.callbacks.process("key_press_event", _key(window, "n"))  # skip the second round
     clock.now += 2
     game.tick()
@@ -157,6 +159,22 @@ def test_closing_mid_round_keeps_what_was_drawn(cnn, tmp_path):
     _draw(window, [[[30, 200], [40, 60]]])
     window.fig.canvas.callbacks.process("close_event", CloseEvent("close_event", window.fig.canvas))
     assert game.over and len(ended[0]) == 1 and not ended[0][0].recognized and ended[0][0].strokes
+
+
+def test_a_round_ending_mid_stroke_keeps_the_stroke_under_the_pen(cnn, tmp_path):
+    run, classifier = cnn
+    clock = Clock()
+    game, window, ended = _game(classifier, ["cat"], clock, tmp_path, seconds=5, confidence=1.01)
+    xs, ys = [30, 80, 130, 180], [40, 90, 60, 120]
+    pixels = window.axes.transData.transform(np.column_stack([xs, ys]))
+    names = ["button_press_event"] + ["motion_notify_event"] * 3
+    for name, (x, y) in zip(names, pixels):
+        window.fig.canvas.callbacks.process(name, MouseEvent(name, window.fig.canvas, x, y, button=1))
+    clock.now += 5.1
+    game.tick()  # time is up while the pen is still down
+    [stroke] = game.rounds[0].strokes
+    assert stroke[:, 0] == pytest.approx([30, 40], abs=2) and stroke[:, -1] == pytest.approx([180, 120], abs=2)
+    assert not game.pen_is_down and len(window._live.get_xdata()) == 0  # the pad let go of it
 
 
 def test_appending_to_an_existing_file_and_refusing_a_foreign_one(cnn, tmp_path, mirror):
@@ -230,3 +248,5 @@ def test_the_summary_title_fits_the_picture(rounds):
     title = fig._suptitle.get_window_extent(renderer)
     assert "SYNTHETIC" in fig._suptitle.get_text()
     assert title.x0 >= 0 and title.x1 <= fig.bbox.width and title.y1 <= fig.bbox.height
+    captions = [ax.title.get_window_extent(renderer) for ax in fig.axes if ax.get_title()]
+    assert len(captions) == rounds and all(title.y0 >= c.y1 for c in captions)  # above every round's caption

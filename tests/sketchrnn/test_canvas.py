@@ -1,4 +1,6 @@
-"""The drawing window and its completion panels, driven by real matplotlib mouse and key events on an Agg figure."""
+"""The desktop drawing window and the completion pad, driven by real matplotlib mouse and key events on an Agg figure."""
+import threading
+
 import matplotlib.image
 import numpy as np
 import pytest
@@ -7,8 +9,9 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from quickdraw.errors import QuickDrawError
+from quickdraw.ui.pad import Sketchpad
 from quickdraw.ui.window import DrawingWindow
-from sketchrnn.canvas import CompletionPanels
+from sketchrnn.canvas import CompletionPad
 
 
 def echo_completer(strokes, n, temperature, seed):
@@ -36,30 +39,46 @@ def expected_echo(stroke, n, temperature, seed):
     return [[stroke + shifts[i][:, None] * (c + 1) for c in range(1 + i % 2)] for i in range(n)]
 
 
-def make_canvas(completer=None, on_change=None, save_path="drawing.png", **settings):
-    """A DrawingWindow on a small Agg figure, with CompletionPanels of ``completer`` when given."""
-    fig = Figure(figsize=(12, 6), dpi=40)  # small: every event redraws an Agg figure
+class Recording(Sketchpad):
+    """A pad that remembers every change it heard (as a model's would)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.seen = []
+
+    def on_strokes_changed(self, strokes):
+        self.seen.append(strokes)
+
+
+def make_canvas(completer=None, save_path="drawing.png", **settings):
+    """A DrawingWindow on a small Agg figure, showing a CompletionPad of ``completer`` (or a plain pad)."""
+    fig = Figure(figsize=(12, 6), dpi=40)
     FigureCanvasAgg(fig)
-    plugin = CompletionPanels(completer, **settings) if completer else None
-    return DrawingWindow(fig, plugin=plugin, on_change=on_change, out=save_path)
+    pad = CompletionPad(completer, out=save_path, **settings) if completer else Recording(out=save_path)
+    return DrawingWindow(fig, pad)
 
 
-def mouse(canvas, name, x, y, button=1):
+def mouse(window, name, x, y, button=1):
     """Dispatch a real MouseEvent at frame coordinates (x, y) of the drawing pad."""
-    px, py = canvas.pad.transData.transform((x, y))
-    event = MouseEvent(name, canvas.fig.canvas, px, py, button=button)
-    canvas.fig.canvas.callbacks.process(name, event)
+    px, py = window.axes.transData.transform((x, y))
+    event = MouseEvent(name, window.fig.canvas, px, py, button=button)
+    window.fig.canvas.callbacks.process(name, event)
 
 
-def key(canvas, k):
-    canvas.fig.canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", canvas.fig.canvas, k))
+def key(window, k):
+    window.fig.canvas.callbacks.process("key_press_event", KeyEvent("key_press_event", window.fig.canvas, k))
 
 
-def drag(canvas, points):
-    mouse(canvas, "button_press_event", *points[0])
+def drag(window, points):
+    mouse(window, "button_press_event", *points[0])
     for p in points[1:]:
-        mouse(canvas, "motion_notify_event", *p)
-    mouse(canvas, "button_release_event", *points[-1])
+        mouse(window, "motion_notify_event", *p)
+    mouse(window, "button_release_event", *points[-1])
+
+
+def settle(window):
+    window.pad.settle()
+    window.run_pending()
 
 
 LINE = [(40, 60), (80, 60), (120, 60), (160, 62)]
@@ -67,114 +86,127 @@ VEE = [(50, 120), (90, 200), (130, 120)]
 
 
 def test_stroke_is_recorded_in_frame_units_and_reported():
-    seen = []
-    canvas = make_canvas(on_change=seen.append)
-    drag(canvas, VEE)
-    assert len(canvas.strokes) == 1
-    stroke = canvas.strokes[0]
+    window = make_canvas()
+    drag(window, VEE)
+    pad = window.pad
+    assert len(pad.strokes) == 1
+    stroke = pad.strokes[0]
     assert stroke.shape[0] == 2
     assert np.allclose(stroke[:, 0], VEE[0], atol=1) and np.allclose(stroke[:, -1], VEE[-1], atol=1)
     assert np.allclose(stroke.min(axis=1), [50, 120], atol=1) and stroke[1].max() == pytest.approx(200, abs=1)
-    assert len(seen) == 1 and len(seen[0]) == 1
-    drag(canvas, LINE)
-    assert len(canvas.strokes) == 2 and len(seen) == 2 and len(seen[-1]) == 2
+    assert len(pad.seen) == 1 and len(pad.seen[0]) == 1
+    assert pad.raw_strokes[0].shape == (2, 3)  # every point that arrived, before simplification
+    drag(window, LINE)
+    assert len(pad.strokes) == 2 and len(pad.seen) == 2 and len(pad.seen[-1]) == 2
 
 
-def test_completions_grow_step_by_step_from_the_last_point():
-    canvas = make_canvas(completer=echo_completer, n=4, temperature=0.5, seed=3)
-    drag(canvas, LINE)
-    assert canvas.plugin.completing
-    assert canvas.plugin.advance(max_steps=2) == 2
-    assert canvas.plugin.completing and sum(len(c) for c in canvas.plugin.completions) == 4
-    canvas.plugin.advance()
-    assert not canvas.plugin.completing
-    expected = expected_echo(canvas.strokes[-1], 4, 0.5, 3)
-    for got, want in zip(canvas.plugin.completions, expected):
+def test_completions_grow_in_the_worker_from_the_last_point():
+    threads = []
+
+    def watched(strokes, n, temperature, seed):
+        for step in echo_completer(strokes, n, temperature, seed):
+            threads.append(threading.current_thread().name)
+            yield step
+
+    window = make_canvas(completer=watched, n=4, temperature=0.5, seed=3)
+    drag(window, LINE)
+    assert window.pad.completing and "growing" in window.pad.info
+    settle(window)
+    assert not window.pad.completing and "growing" not in window.pad.info
+    assert threads and set(threads) == {"qd-pad-worker"}  # never on the window's thread
+    expected = expected_echo(window.pad.strokes[-1], 4, 0.5, 3)
+    for got, want in zip(window.pad.completions, expected):
         assert len(got) == len(want)
         for g, w in zip(got, want):
             assert np.allclose(g, w)
-    colours = {line.get_color() for ax in canvas.plugin._panels for line in ax.lines} - {"black"}
+    axes = window.panel.axes
+    colours = {line.get_color() for ax in axes for line in ax.lines} - {"black"}
     assert len(colours) == 4
-    assert all(sum(1 for line in ax.lines if line.get_color() == "black") == 1 for ax in canvas.plugin._panels)
+    assert all(sum(1 for line in ax.lines if line.get_color() == "black") == 1 for ax in axes)
 
 
 def test_resample_temperature_and_candidate_keys():
-    canvas = make_canvas(completer=echo_completer, n=4, temperature=0.4, seed=0)
-    drag(canvas, LINE)
-    canvas.plugin.advance()
-    first = [s.copy() for s in canvas.plugin.completions[0]]
-    key(canvas, "r")
-    assert canvas.plugin.seed == 1 and canvas.plugin.completing
-    canvas.plugin.advance()
-    assert not np.allclose(first[0], canvas.plugin.completions[0][0])
-    key(canvas, "up")
-    assert canvas.plugin.temperature == pytest.approx(0.5)
+    window = make_canvas(completer=echo_completer, n=4, temperature=0.4, seed=0)
+    pad = window.pad
+    drag(window, LINE)
+    settle(window)
+    first = [s.copy() for s in pad.completions[0]]
+    key(window, "r")
+    assert pad.seed == 1 and pad.completing
+    settle(window)
+    assert not np.allclose(first[0], pad.completions[0][0])
+    key(window, "up")
+    assert pad.temperature == pytest.approx(0.5)
     for _ in range(20):
-        key(canvas, "down")
-    assert canvas.plugin.temperature == pytest.approx(0.1)
-    key(canvas, "7")
-    assert canvas.plugin.n == 7 and len(canvas.plugin._panels) == 7
-    canvas.plugin.advance()
-    assert len(canvas.plugin.completions) == 7 and all(canvas.plugin.completions)
-    assert "7 candidates" in canvas.info.get_text()
+        key(window, "down")
+    assert pad.temperature == pytest.approx(0.1)
+    key(window, "7")
+    assert pad.n == 7 and len(window.panel.axes) == 7
+    settle(window)
+    assert len(pad.completions) == 7 and all(pad.completions)
+    assert "7 candidates" in window._info.get_text()
 
 
 def test_undo_and_clear():
-    seen = []
-    canvas = make_canvas(completer=echo_completer, on_change=seen.append)
-    drag(canvas, LINE)
-    drag(canvas, VEE)
-    canvas.plugin.advance()
-    origin = canvas.strokes[-1][:, -1]
-    key(canvas, "u")
-    assert len(canvas.strokes) == 1 and len(seen[-1]) == 1
-    canvas.plugin.advance()
-    expected = expected_echo(canvas.strokes[0], canvas.plugin.n, canvas.plugin.temperature, canvas.plugin.seed)
-    assert np.allclose(canvas.plugin.completions[0][0], expected[0][0])
-    assert not np.allclose(canvas.plugin.completions[0][0][:, 0], origin)
-    key(canvas, "c")
-    assert canvas.strokes == [] and seen[-1] == []
-    assert not canvas.plugin.completing and all(c == [] for c in canvas.plugin.completions)
-    assert not [line for line in canvas.pad.lines if line.get_gid() == "ink"]
-    key(canvas, "u")  # undo on an empty pad is harmless
-    assert canvas.strokes == []
+    window = make_canvas(completer=echo_completer)
+    pad = window.pad
+    drag(window, LINE)
+    drag(window, VEE)
+    settle(window)
+    origin = pad.strokes[-1][:, -1]
+    key(window, "u")
+    assert len(pad.strokes) == 1
+    settle(window)
+    expected = expected_echo(pad.strokes[0], pad.n, pad.temperature, pad.seed)
+    assert np.allclose(pad.completions[0][0], expected[0][0])
+    assert not np.allclose(pad.completions[0][0][:, 0], origin)
+    key(window, "c")
+    assert pad.strokes == []
+    assert not pad.completing and all(c == [] for c in pad.completions)
+    assert not window._ink and not pad.ghosts
+    key(window, "u")  # undo on an empty pad is harmless
+    assert pad.strokes == []
 
 
 def test_drawing_again_cancels_growing_completions():
-    closed = []
+    closed, started, release = [], threading.Event(), threading.Event()
 
     def completer(strokes, n, temperature, seed):
         try:
-            yield from echo_completer(strokes, n, temperature, seed)
+            for step in echo_completer(strokes, n, temperature, seed):
+                started.set()
+                release.wait(10)
+                yield step
         finally:
             closed.append(len(strokes))
 
-    canvas = make_canvas(completer=completer)
-    drag(canvas, LINE)
-    canvas.plugin.advance(max_steps=1)
-    mouse(canvas, "button_press_event", 30, 30)
-    assert closed == [1] and not canvas.plugin.completing
-    mouse(canvas, "motion_notify_event", 60, 30)
-    mouse(canvas, "button_release_event", 60, 30)
-    canvas.plugin.advance()
-    assert len(canvas.strokes) == 2 and closed == [1, 2]
+    window = make_canvas(completer=completer)
+    drag(window, LINE)
+    assert window.pad.completing and started.wait(10)
+    mouse(window, "button_press_event", 30, 30)
+    assert not window.pad.completing  # the pen came down: growth stops at once
+    release.set()
+    mouse(window, "motion_notify_event", 60, 30)
+    mouse(window, "button_release_event", 60, 30)
+    settle(window)
+    assert len(window.pad.strokes) == 2 and closed == [1, 2]
 
 
 def test_single_click_outside_press_and_empty_resample_show_a_message():
-    canvas = make_canvas(completer=echo_completer)
-    key(canvas, "r")
-    assert "draw something first" in canvas.status and canvas.plugin.seed == 0
-    drag(canvas, [(100, 100), (100, 100)])
-    assert canvas.strokes == [] and "single click" in canvas.status
-    mouse(canvas, "button_press_event", 400, 100)  # right of the pad, over the candidate panels
-    mouse(canvas, "button_release_event", 400, 100)
-    assert canvas.strokes == [] and "inside the drawing frame" in canvas.status
+    window = make_canvas(completer=echo_completer)
+    key(window, "r")
+    assert "draw something first" in window.pad.status and window.pad.seed == 0
+    drag(window, [(100, 100), (100, 100)])
+    assert window.pad.strokes == [] and "single click" in window.pad.status
+    mouse(window, "button_press_event", 400, 100)  # right of the pad, over the candidate panels
+    mouse(window, "button_release_event", 400, 100)
+    assert window.pad.strokes == [] and "inside the drawing frame" in window.pad.status
 
 
 def test_strokes_leaving_the_frame_are_clipped_to_it():
-    canvas = make_canvas()
-    drag(canvas, [(200, 100), (250, 100), (300, 100), (400, -50)])
-    stroke = canvas.strokes[0]
+    window = make_canvas()
+    drag(window, [(200, 100), (250, 100), (300, 100), (400, -50)])
+    stroke = window.pad.strokes[0]
     assert stroke.min() >= 0 and stroke.max() <= 255
     assert stroke[0].max() == pytest.approx(255, abs=1)
 
@@ -183,18 +215,27 @@ def test_completer_errors_appear_in_the_status_line():
     def refuses(strokes, n, temperature, seed):
         raise QuickDrawError("the drawing is too long for this model")
 
-    canvas = make_canvas(completer=refuses)
-    drag(canvas, LINE)
-    assert canvas.status == "the drawing is too long for this model" and not canvas.plugin.completing
+    window = make_canvas(completer=refuses)
+    drag(window, LINE)
+    assert window.pad.status == "the drawing is too long for this model" and not window.pad.completing
+
+    def fails_later(strokes, n, temperature, seed):
+        yield next(echo_completer(strokes, n, temperature, seed))
+        raise QuickDrawError("the model ran out of steps")
+
+    window = make_canvas(completer=fails_later)
+    drag(window, LINE)
+    settle(window)
+    assert window.pad.status == "the model ran out of steps" and not window.pad.completing
 
 
 def test_save_writes_a_png_with_ink_and_colour(tmp_path):
     out = tmp_path / "canvas.png"
-    canvas = make_canvas(completer=echo_completer, save_path=out)
-    drag(canvas, VEE)
-    canvas.plugin.advance()
-    key(canvas, "s")
-    assert "saved" in canvas.status
+    window = make_canvas(completer=echo_completer, save_path=out)
+    drag(window, VEE)
+    settle(window)
+    key(window, "s")
+    assert "saved" in window.pad.status
     image = matplotlib.image.imread(out)[..., :3]
     dark = (image.max(axis=2) < 0.2).sum()
     coloured = (image.max(axis=2) - image.min(axis=2) > 0.4).sum()
@@ -207,52 +248,53 @@ def test_quit_closes_the_figure():
 
     plt.switch_backend("agg")
     fig = plt.figure()
-    canvas = DrawingWindow(fig, plugin=CompletionPanels(echo_completer))
-    drag(canvas, LINE)
-    key(canvas, "q")
-    assert not plt.fignum_exists(fig.number) and not canvas.plugin.completing
+    window = DrawingWindow(fig, CompletionPad(echo_completer))
+    drag(window, LINE)
+    key(window, "q")
+    assert not plt.fignum_exists(fig.number) and not window.pad.completing and window.pad.closed
 
 
-def test_classify_style_use_without_completer_shows_text():
-    canvas = make_canvas()
-    canvas.on_change = lambda strokes: canvas.set_status(f"{len(strokes)} strokes: cat 90%")
-    drag(canvas, LINE)
-    assert canvas.status == "1 strokes: cat 90%"
-    key(canvas, "r")  # completion keys do nothing without a completer
-    assert not hasattr(canvas.plugin, "seed") and len(canvas.fig.axes) == 1
+def test_a_plain_pad_has_no_side_panel_and_ignores_completion_keys():
+    window = make_canvas()
+    drag(window, LINE)
+    window.pad.set_status(f"{len(window.pad.strokes)} strokes: cat 90%")
+    assert window._status.get_text() == "1 strokes: cat 90%"
+    key(window, "r")  # completion keys do nothing without a completer
+    assert window.panel is None and len(window.fig.axes) == 1
 
 
 def test_closing_the_window_stops_growing_completions():
     from matplotlib.backend_bases import CloseEvent
 
-    canvas = make_canvas(completer=echo_completer)
-    drag(canvas, LINE)
-    assert canvas.plugin.completing
-    canvas.fig.canvas.callbacks.process("close_event", CloseEvent("close_event", canvas.fig.canvas))
-    assert not canvas.plugin.completing
+    window = make_canvas(completer=echo_completer)
+    drag(window, LINE)
+    assert window.pad.completing
+    window.fig.canvas.callbacks.process("close_event", CloseEvent("close_event", window.fig.canvas))
+    assert not window.pad.completing and window.pad.closed
 
 
 def test_candidates_show_lightly_on_the_pad_and_enter_accepts_the_picked_one():
-    canvas = make_canvas(completer=echo_completer, n=3, temperature=0.5, seed=4)
-    drag(canvas, LINE)
-    canvas.plugin.advance()
-    ghosts = [line for line in canvas.pad.lines if line.get_gid() == "ghost"]
-    assert len(ghosts) == sum(len(c) for c in canvas.plugin.completions) and ghosts
-    key(canvas, "right")
-    assert canvas.plugin.picked == 1
-    picked = [line for line in ghosts if line.get_alpha() > 0.5]
-    assert len(picked) == len(canvas.plugin.completions[1])
-    accepted = [s.copy() for s in canvas.plugin.completions[1]]
-    key(canvas, "enter")
-    assert len(canvas.strokes) == 1 + len(accepted)
-    for got, want in zip(canvas.strokes[1:], accepted):
+    window = make_canvas(completer=echo_completer, n=3, temperature=0.5, seed=4)
+    pad = window.pad
+    drag(window, LINE)
+    settle(window)
+    ghosts = window._ghosts
+    assert len(ghosts) == sum(len(c) for c in pad.completions) and ghosts
+    key(window, "right")
+    assert pad.picked == 1
+    picked = [line for line in window._ghosts if line.get_alpha() > 0.5]
+    assert len(picked) == len(pad.completions[1])
+    accepted = [s.copy() for s in pad.completions[1]]
+    key(window, "enter")
+    assert len(pad.strokes) == 1 + len(accepted)
+    for got, want in zip(pad.strokes[1:], accepted):
         assert np.allclose(got, want)
-    assert canvas.plugin.completing and "accepted candidate 2" in canvas.status  # goes on from there
-    canvas.plugin.advance()
-    expected = expected_echo(canvas.strokes[-1], 3, 0.5, 4)
-    assert np.allclose(canvas.plugin.completions[0][0], expected[0][0])
-    drag(canvas, VEE)  # and the user draws on
-    assert len(canvas.strokes) == 2 + len(accepted)
+    assert pad.completing and "accepted candidate 2" in pad.status  # goes on from there
+    settle(window)
+    expected = expected_echo(pad.strokes[-1], 3, 0.5, 4)
+    assert np.allclose(pad.completions[0][0], expected[0][0])
+    drag(window, VEE)  # and the user draws on
+    assert len(pad.strokes) == 2 + len(accepted)
 
 
 def test_panels_frame_a_candidate_leaving_the_frame_and_say_when_one_ended_at_once():
@@ -261,28 +303,68 @@ def test_panels_frame_a_candidate_leaving_the_frame_and_say_when_one_ended_at_on
         yield np.array([[200, 0, 0, 1, 0], [0, 0, 0, 0, 1]][:n])
         yield np.array([[0, 0, 0, 0, 1]] * n)
 
-    canvas = make_canvas(completer=wanders, n=2)
-    drag(canvas, LINE)
-    canvas.plugin.advance()
-    first, second = canvas.plugin._panels
+    window = make_canvas(completer=wanders, n=2)
+    drag(window, LINE)
+    settle(window)
+    first, second = window.panel.axes
     assert first.get_xlim()[1] >= 160 + 400  # the wandering candidate is framed whole
-    assert "ended at once" in second.get_title() and canvas.plugin.completions[1] == []
-    key(canvas, "right")
-    key(canvas, "enter")
-    assert "nothing to accept" in canvas.status and len(canvas.strokes) == 1
+    assert "ended at once" in window.panel.titles[1].get_text() and window.pad.completions[1] == []
+    key(window, "right")
+    key(window, "enter")
+    assert "nothing to accept" in window.pad.status and len(window.pad.strokes) == 1
+
+
+def test_an_accepted_completion_past_the_frame_stays_in_view_and_is_saved_in_the_frame(tmp_path):
+    def wanders(strokes, n, temperature, seed):
+        yield np.array([[-100, -80, 1, 0, 0]] * n)
+        yield np.array([[250, 20, 0, 1, 0]] * n)
+        yield np.array([[0, 0, 0, 0, 1]] * n)
+
+    window = make_canvas(completer=wanders, n=1, save_path=tmp_path / "far.png")
+    drag(window, LINE)
+    settle(window)
+    key(window, "enter")
+    (x0, x1), (y1, y0) = window.axes.get_xlim(), window.axes.get_ylim()
+    points = np.concatenate(window.pad.strokes, axis=1)
+    assert points.min() < 0 and points.max() > 255  # the candidate went past the frame...
+    assert x0 <= points[0].min() and x1 >= points[0].max() and y0 <= points[1].min() and y1 >= points[1].max()
+    assert x1 - x0 == pytest.approx(y1 - y0)  # ...and the pad widened, square, to keep it all in view
+    key(window, "s")
+    from quickdraw.formats import read_drawing
+
+    saved = np.concatenate(read_drawing(tmp_path / "far.ndjson").strokes, axis=1)
+    assert saved.min() == 0 and saved.max() == 255  # the simplified format's recipe, not a clip
+    span = points.max(axis=1) - points.min(axis=1)
+    assert (saved.max(axis=1) - saved.min(axis=1)).tolist() == pytest.approx((span * 255 / span.max()).tolist(),
+                                                                               abs=2)
 
 
 def test_a_long_title_is_wrapped_to_stay_inside_the_window():
-    from quickdraw.ui.window import DrawingWindow, WindowPlugin
-
-    class Panel(WindowPlugin):
-        side_panel = True  # the pad takes the left half, as in qd classify --draw
-
     fig = Figure(figsize=(12, 6), dpi=100)
     FigureCanvasAgg(fig)
     names = ", ".join(["circle", "triangle", "star", "house", "fish", "sun", "The Great Wall of China"])
-    window = DrawingWindow(fig, plugin=Panel(), title=f"draw one of: {names} (model trained on SYNTHETIC doodles)")
-    fig.canvas.draw()
-    box = window.pad.title.get_window_extent(fig.canvas.get_renderer())
+    pad = CompletionPad(echo_completer, title=f"draw one of: {names} (model trained on SYNTHETIC doodles)")
+    window = DrawingWindow(fig, pad)
+    with window.still():
+        fig.canvas.draw()
+    box = window._title.get_window_extent(fig.canvas.get_renderer())
     assert box.x0 >= 0 and box.x1 <= fig.bbox.width / 2 + 40 and box.y1 <= fig.bbox.height
-    assert "SYNTHETIC" in window.pad.get_title() and window.pad.get_title().count("\n") >= 1
+    assert "SYNTHETIC" in window._title.get_text() and window._title.get_text().count("\n") >= 1
+
+
+def test_motion_blits_the_live_stroke_without_drawing_the_figure():
+    window = make_canvas()
+    fig = window.fig
+    fig.canvas.draw()  # the first full draw saves the background
+    draws, blits = [], []
+    fig.canvas.mpl_connect("draw_event", lambda event: draws.append(1))
+    original = fig.canvas.blit
+    fig.canvas.blit = lambda bbox=None: (blits.append(bbox), original(bbox))
+    mouse(window, "button_press_event", *LINE[0])
+    for p in LINE[1:]:
+        mouse(window, "motion_notify_event", *p)
+    assert not draws and len(blits) == len(LINE)  # one small blit per sample, no full draw
+    assert all(b.width < fig.bbox.width / 2 for b in blits)  # the pad's area only
+    mouse(window, "button_release_event", *LINE[-1])
+    window.run_pending()
+    assert not draws and len(window.pad.strokes) == 1
