@@ -1,6 +1,8 @@
 """Commands about built datasets: ``qd build``, ``qd export``, ``qd show``."""
 from __future__ import annotations
 
+import sys
+
 
 def register(sub) -> None:
     """Add the dataset commands to the ``qd`` parser."""
@@ -50,6 +52,7 @@ def register(sub) -> None:
     p.add_argument("dataset", metavar="DIR", help="a dataset folder built by `qd build`")
     p.add_argument("--format", default="npz", choices=["npz", "ndjson", "png"], help="what to write (default npz)")
     p.add_argument("--out", metavar="PATH", help="where to write (default: beside DIR)")
+    p.add_argument("--force", action="store_true", help="replace what --out holds already")
     p.set_defaults(func=run_export)
 
     p = sub.add_parser("show", help="draw a grid of sketches (each stroke its own colour), or animate them",
@@ -76,7 +79,8 @@ def run_build(args) -> int:
     out = build(args.categories, args.count, args.out, source=args.source, recognized=args.recognized,
                 countries=countries, splits=args.splits, seed=args.seed, sample=args.sample,
                 mirror=args.mirror, size=args.size, synthetic=args.synthetic, allow_short=args.allow_short,
-                force=args.force, quiet=args.quiet, runner=args.runner, beam_options=args.beam_options)
+                force=args.force, quiet=args.quiet, runner=args.runner, beam_options=args.beam_options,
+                warn=lambda message: print(f"qd: {message}", file=sys.stderr))
     ds = open_dataset(out)
     counts = ", ".join(f"{s} {ds.count(s)}" for s in ds.manifest["counts"])
     print(f"built {out}: {len(ds.classes)} classes, {counts}; {ds.image_size}x{ds.image_size} bitmaps"
@@ -89,7 +93,7 @@ def run_export(args) -> int:
     """Export a dataset and print the path written."""
     from quickdraw.builder.export import export
 
-    print(export(args.dataset, args.format, args.out))
+    print(export(args.dataset, args.format, args.out, force=args.force))
     return 0
 
 
@@ -97,6 +101,8 @@ def run_show(args) -> int:
     """Show sketches in a window, or write them as a PNG grid or an animated GIF."""
     from quickdraw.builder.export import pick_drawings
     from quickdraw.errors import QuickDrawError
+    import textwrap
+
     from quickdraw.synthetic import LABEL
     from quickdraw.ui import plots
 
@@ -107,27 +113,25 @@ def run_show(args) -> int:
 
         require_display(f"write a picture instead: qd show {args.source} --out grid.png")
     drawings, synthetic = pick_drawings(args.source, args.category, args.n, args.split)
-    label = LABEL if synthetic else None
+    what = (f"{args.source}: {len(drawings)} drawings" + (f" of {args.category}" if args.category else "")
+            + f" ({args.split or 'train, valid, test'} split" + ("" if args.split else "s") + ")"
+            + (" - SYNTHETIC doodles, not Quick, Draw! data" if synthetic else " - Quick, Draw! data"))
+    title = "\n".join(textwrap.wrap(what, 70))
     if args.animate:
         plots.animate(drawings, args.animate)
         print(args.animate)
-    if args.out or not args.animate:
-        plots.sketch_grid(drawings, out=args.out, titles=[d.word for d in drawings], label=label)
+    if args.out or not args.animate:  # the window and the PNG carry the same title
+        grid = plots.sketch_grid(drawings, out=args.out, titles=[d.word for d in drawings], label=title,
+                                 label_color="#b00000" if synthetic else "black")
         if args.out:
-            print(args.out)
+            print(grid)
         else:
             import matplotlib.pyplot as plt
 
             from quickdraw.ui.window import fit_to_screen
 
             fig = plt.gcf()
-            what = (f"{args.source}: {len(drawings)} drawings" + (f" of {args.category}" if args.category else "")
-                    + f" ({args.split or 'train, valid, test'} split" + ("" if args.split else "s") + ")"
-                    + (" - SYNTHETIC doodles, not Quick, Draw! data" if synthetic else " - Quick, Draw! data"))
             fig.canvas.manager.set_window_title(f"qd show {what}")
-            import textwrap
-
-            fig.suptitle("\n".join(textwrap.wrap(what, 70)), fontsize=9, color="#b00000" if synthetic else "black")
             fit_to_screen(fig)
             plt.show()
     if synthetic:

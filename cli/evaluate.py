@@ -11,12 +11,19 @@ from cli.models import add_model_arguments, where
 def register(sub) -> None:
     """Add ``qd evaluate`` to the ``qd`` parser."""
     p = sub.add_parser("evaluate", help="metrics of a trained model (CNN or Sketch-RNN) on a dataset",
-                       description="Metrics of a model on a split of a dataset: accuracy, top-k and loss for "
-                       "a CNN run; Magenta's reconstruction loss Lr and its terms for a Sketch-RNN (a run, or an "
-                       "official pretrained model, with Nmax its own max_seq_len).",
-                       epilog="examples: qd evaluate runs/cnn1 homework/; qd evaluate bird bird.npz")
-    add_model_arguments(p, "RUNDIR")
-    p.add_argument("data", metavar="DATA", help="a dataset folder (or, for Sketch-RNN, a sketchrnn .npz)")
+                       description="Metrics of a model on a split of a dataset, as JSON. A CNN run (qd train-cnn): "
+                       "accuracy, top-k and loss, with a confusion matrix written into the run. A Sketch-RNN (a qd "
+                       "train-rnn run, a sketch-rnn-js .gen.json file or an official model's name): Magenta's "
+                       "reconstruction loss Lr (offset and pen terms over each sketch's real points, divided by "
+                       "sketches x its own max_seq_len; longer sketches left out) and KL. Offsets are divided by "
+                       "the model's own scale factor on a sketchrnn .npz (data in its units); on a dataset folder "
+                       "(the 0-255 frame) an official model's frame mapping is used; \"scale\" says which.",
+                       epilog="examples: qd evaluate runs/cnn1 homework/; qd evaluate runs/eye eye.npz; "
+                       "qd evaluate bird bird.npz")
+    add_model_arguments(p, "RUNDIR", "the model: a CNN run folder (qd train-cnn), or a Sketch-RNN: a qd train-rnn "
+                        "run folder, a sketch-rnn-js .gen.json file or an official model's name (`qd models`)")
+    p.add_argument("data", metavar="DATA", help="a dataset folder (qd build), or for a Sketch-RNN also a sketchrnn "
+                   ".npz")
     p.add_argument("--split", default="test", help="split to evaluate (default test)")
     p.set_defaults(func=run_evaluate)
 

@@ -5,9 +5,9 @@ MODEL_HELP = ("a Sketch-RNN: a qd train-rnn run folder, a sketch-rnn-js .gen.jso
               "pretrained model (`qd models` lists them; fetched once into the cache)")
 
 
-def add_model_arguments(p, what: str = "MODEL") -> None:
-    """Add the MODEL argument and ``--model-mirror`` to a Sketch-RNN command's parser."""
-    p.add_argument("rundir", metavar=what, help=MODEL_HELP)
+def add_model_arguments(p, what: str = "MODEL", help_text: str = MODEL_HELP) -> None:
+    """Add the MODEL argument (described by ``help_text``) and ``--model-mirror`` to a Sketch-RNN command's parser."""
+    p.add_argument("rundir", metavar=what, help=help_text)
     p.add_argument("--model-mirror", metavar="URL_OR_DIR",
                    help="where official models come from (default $QD_MODEL_MIRROR, else the public bucket "
                         "https://storage.googleapis.com/quickdraw-models/)")

@@ -10,9 +10,20 @@ import dataclasses
 import json
 from dataclasses import dataclass, fields
 
+from quickdraw.core import validate
 from quickdraw.errors import QuickDrawError
 
 MODES = ("vae", "decoder")
+# Every number's range, checked whenever HParams are made (--hparams, hparams.json, a .gen.json file).
+SIZES = {"max_seq_len": (1, validate.MAX_SEQ_LEN), "enc_rnn_size": (1, validate.MAX_UNITS),
+         "dec_rnn_size": (1, validate.MAX_UNITS), "z_size": (1, 1024), "num_mixture": (1, 100),
+         "batch_size": (1, 10_000), "save_every": (1, 10 ** 9), "length_buckets": (1, 1000)}
+RATES = {"recurrent_dropout": {"low": 0, "below": 1}, "learning_rate": {"low": 0, "high": 1},
+         "min_learning_rate": {"low": 0, "high": 1}, "decay_rate": {"above": 0, "high": 1},
+         "kl_weight": {"low": 0, "high": 1000}, "kl_weight_start": {"low": 0, "high": 1},
+         "kl_decay_rate": {"above": 0, "high": 1}, "kl_tolerance": {"low": 0, "high": 1000},
+         "grad_clip": {"above": 0, "high": 1e6}, "random_scale_factor": {"low": 0, "below": 1},
+         "augment_stroke_prob": {"low": 0, "high": 1}}
 DECODER_MODELS = ("layer_norm", "lstm")  # Magenta's dec_model names
 
 
@@ -45,15 +56,16 @@ class HParams:
 
     def __post_init__(self):
         if self.mode not in MODES:
-            raise QuickDrawError(f"mode {self.mode!r} is not one of {', '.join(MODES)}")
+            raise QuickDrawError(f"mode {validate.shown(self.mode)} is not one of {', '.join(MODES)}")
         if self.dec_model not in DECODER_MODELS:
-            raise QuickDrawError(f"dec_model {self.dec_model!r} is not one of {', '.join(DECODER_MODELS)}")
-        for name in ("max_seq_len", "enc_rnn_size", "dec_rnn_size", "z_size", "num_mixture",
-                     "batch_size", "save_every", "length_buckets"):
-            if getattr(self, name) < 1:
-                raise QuickDrawError(f"hparam {name} must be at least 1 (got {getattr(self, name)})")
-        if not 0 <= self.recurrent_dropout < 1:
-            raise QuickDrawError(f"hparam recurrent_dropout must be in [0, 1) (got {self.recurrent_dropout})")
+            raise QuickDrawError(f"dec_model {validate.shown(self.dec_model)} is not one of {', '.join(DECODER_MODELS)}")
+        for name, (low, high) in SIZES.items():  # bounded before anything is allocated
+            validate.integer(f"hparam {name}", getattr(self, name), low, high)
+        for name, bounds in RATES.items():
+            validate.real(f"hparam {name}", getattr(self, name), **bounds)
+        if self.min_learning_rate > self.learning_rate:
+            raise QuickDrawError(f"hparam min_learning_rate ({self.min_learning_rate:g}) must not exceed "
+                                 f"learning_rate ({self.learning_rate:g})")
 
     @property
     def conditional(self) -> bool:

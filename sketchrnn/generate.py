@@ -29,7 +29,7 @@ def generate(rundir, n: int = 16, temperature: float = 0.5, seed: int = 0, out="
     ``rundir`` is a run folder, a ``.gen.json`` file or an official model name (``sketchrnn.models``);
     ``where`` takes ``model_mirror`` and ``cache_dir`` for the official models.
     """
-    check_temperature(temperature)
+    temperature = check_temperature(temperature)
     n, seed = validate.integer("--n", n, 1, MAX_SKETCHES), validate.seed(seed)
     out = writable_out(out)
     if out.suffix.lower() not in (".png", ".ndjson"):
@@ -51,7 +51,7 @@ def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int 
 
     A dataset folder gives only sketches of the model's classes (``data.load_for_model``).
     """
-    check_temperature(temperature)
+    temperature = check_temperature(temperature)
     n, seed = validate.integer("--n", n, 1, MAX_SKETCHES), validate.seed(seed)
     writable_out(out)
     sampler = load_sampler(rundir, **where)
@@ -70,7 +70,7 @@ def reconstruct(rundir, source, n: int = 8, temperature: float = 0.5, seed: int 
 def interpolate(rundir, a, b, steps: int = 8, temperature: float = 0.5, seed: int = 0,
                 out="interpolate.png", **where) -> str:
     """Decode ``steps`` latent codes on the great circle from sketch ``a`` to sketch ``b``; write a strip."""
-    check_temperature(temperature)
+    temperature = check_temperature(temperature)
     steps, seed = validate.integer("--steps", steps, 2, MAX_STEPS), validate.seed(seed)
     writable_out(out)
     sampler = load_sampler(rundir, **where)

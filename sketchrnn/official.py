@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from quickdraw.categories import key, lookup
+from quickdraw.core import validate
 from quickdraw.errors import QuickDrawError
 
 from .config import HParams
@@ -38,7 +39,7 @@ ENV = "QD_MODEL_MIRROR"
 OPTION = "--model-mirror"
 NUM_MIXTURE = 20  # sketch-rnn-js reads exactly 20 mixtures
 HEAD = 3 + 6 * NUM_MIXTURE
-MAX_UNITS = 4096  # far above the official 512: refuse larger declared shapes before allocating
+MAX_UNITS = validate.MAX_UNITS  # far above the official 512: refuse larger declared shapes before allocating
 WEIGHT_RANGE = 10.0  # int16 value v stands for 10 * v / 32767
 INFO_MODE, INFO_VERSION = 2, 6  # what the official decoder-only files declare
 FRAME = 255  # the dataset's frame, in which qd takes and gives drawings
@@ -115,8 +116,8 @@ def read(path, source: str | None = None) -> tuple[dict, list[np.ndarray]]:
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{where} is not a sketch-rnn model file: not JSON ({err}); it may be truncated, "
-                             "delete it and fetch it again") from None
+        raise QuickDrawError(f"{where} is not a sketch-rnn model file: not JSON ({err}); it may be "
+                             "truncated") from None
     if not (isinstance(data, list) and len(data) == 3 and isinstance(data[0], dict)
             and isinstance(data[1], list) and isinstance(data[2], list)):
         raise QuickDrawError(f"{where} is not a sketch-rnn model file (expected [info, shapes, weights])")
@@ -128,10 +129,13 @@ def read(path, source: str | None = None) -> tuple[dict, list[np.ndarray]]:
                              f"({NUM_MIXTURE} mixtures), shaped {expected}")
     if len(weights) != len(shapes) or not all(isinstance(w, str) for w in weights):
         raise QuickDrawError(f"{where} has {len(weights)} weight strings for {len(shapes)} shapes")
-    for field, kind in (("max_seq_len", int), ("scale_factor", (int, float))):
-        value = info.get(field)
-        if not isinstance(value, kind) or isinstance(value, bool) or not 0 < value < 1e6:
-            raise QuickDrawError(f"{where}: info {field} is {value!r}, not a positive number")
+    try:
+        if not isinstance(info.get("max_seq_len"), int):
+            raise QuickDrawError(f"info max_seq_len must be a whole number, not {validate.shown(info.get('max_seq_len'))}")
+        validate.integer("info max_seq_len", info["max_seq_len"], 1, validate.MAX_SEQ_LEN)
+        validate.real("info scale_factor", info.get("scale_factor"), above=0, high=1e6)
+    except QuickDrawError as err:
+        raise QuickDrawError(f"{where}: {err}") from None
     arrays = []
     for text, shape in zip(weights, shapes):
         n = int(np.prod(shape))

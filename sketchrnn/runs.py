@@ -15,7 +15,6 @@ atomically. A trainer holds ``.train.lock`` (its pid inside) while it writes the
 from __future__ import annotations
 
 import json
-import os
 import zipfile
 import zlib
 from dataclasses import dataclass
@@ -23,6 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
+from quickdraw.core import validate
+from quickdraw.core.atomic import write_atomic
 from quickdraw.errors import QuickDrawError
 from quickdraw.fetch.cache import exclusive
 
@@ -59,12 +60,7 @@ def read_info(rundir) -> dict:
     path = Path(rundir) / RUN_FILE
     if not path.is_file():
         raise QuickDrawError(f"{rundir} is not a training run (no {RUN_FILE}); train one with `qd train-rnn`")
-    try:
-        info = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{path} is unreadable ({err})") from None
-    if not isinstance(info, dict):
-        raise QuickDrawError(f"{path} is corrupt (a JSON {type(info).__name__}, not an object)")
+    info = validate.json_object(path)
     if info.get("kind") != "sketchrnn":
         raise QuickDrawError(f"{rundir} holds a run of kind {info.get('kind')!r}, not a Sketch-RNN; "
                              "use a RUNDIR made by `qd train-rnn`")
@@ -85,12 +81,7 @@ def read_trained_info(rundir) -> dict:
 def read_hparams(rundir) -> HParams:
     """Return the hyperparameters saved in RUNDIR/hparams.json."""
     path = Path(rundir) / HPARAMS_FILE
-    try:
-        values = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{path} is unreadable ({err})") from None
-    if not isinstance(values, dict):
-        raise QuickDrawError(f"{path} is corrupt (a JSON {type(values).__name__}, not an object)")
+    values = validate.json_object(path)
     try:
         return HParams.from_dict(values)
     except (QuickDrawError, TypeError, ValueError) as err:
@@ -124,6 +115,9 @@ def read_checkpoint(rundir, name: str = CHECKPOINT_FILE) -> dict:
         raise QuickDrawError(f"{path} is corrupt ({first}); train again or restore it") from None
     if not isinstance(arrays, dict) or "step" not in arrays or arrays["step"].shape != ():
         raise QuickDrawError(f"{path} is corrupt (no training step in it); train again or restore it")
+    if not all(np.isfinite(a).all() for a in arrays.values() if a.dtype.kind in "fc"):
+        raise QuickDrawError(f"{path} holds weights that are not finite numbers (a training that diverged?); "
+                             "train again with a lower learning_rate")
     return arrays
 
 
@@ -169,21 +163,19 @@ def write_checkpoint(rundir: Path, model, optimizer, step: int, name: str = CHEC
 
 
 def atomic_write(path: Path, write, binary: bool = False) -> Path:
-    """Call ``write(file)`` on a temporary file beside ``path``, then rename it into place; return ``path``."""
-    tmp = path.with_name(path.name + ".part")
-    try:
+    """Call ``write(file)`` on an open file (text unless ``binary``) through qd's one atomic writer
+    (``quickdraw.core.atomic.write_atomic``: a temporary name beside ``path``, renamed when whole); return ``path``."""
+    def fill(tmp: Path) -> None:
         with open(tmp, "wb" if binary else "w", **({} if binary else {"encoding": "utf-8"})) as f:
             write(f)
-        os.replace(tmp, path)
-    except OSError as err:
-        tmp.unlink(missing_ok=True)
-        raise QuickDrawError(f"cannot write {path}: {err.strerror or err}") from None
-    return path
+
+    return write_atomic(path, fill)
 
 
 def write_json(path: Path, data) -> None:
-    """Write ``data`` as indented JSON to ``path``, atomically."""
-    atomic_write(path, lambda f: f.write(json.dumps(data, indent=1) + "\n"))
+    """Write ``data`` as indented JSON to ``path``, atomically; NaN or infinity in it is a bug, refused."""
+    text = json.dumps(data, indent=1, allow_nan=False) + "\n"
+    atomic_write(path, lambda f: f.write(text))
 
 
 def read_history(out: Path, empty: dict) -> dict:

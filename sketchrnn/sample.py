@@ -24,6 +24,7 @@ from typing import Iterator
 
 import numpy as np
 
+from quickdraw.core import validate
 from quickdraw.errors import QuickDrawError
 from quickdraw.formats.strokes import START_TOKEN, from_stroke5, pad_batch, to_stroke3
 
@@ -145,9 +146,12 @@ class Sampler:
 
         Candidates that have ended yield (0, 0, 0, 0, 1) until all have ended or the sketch reaches
         ``max_seq_len`` points (or ``max_steps`` more). Mixture and pen logits are divided by
-        ``temperature``; the Gaussians' spread is scaled by sqrt(temperature).
+        ``temperature``; the Gaussians' spread is scaled by sqrt(temperature). A temperature outside
+        0.01-10 is refused here, before the first point (``check_temperature``).
         """
-        check_temperature(temperature)
+        return self._stream(state, check_temperature(temperature), seed, max_steps)
+
+    def _stream(self, state: DecoderState, temperature: float, seed: int, max_steps: int | None):
         rng = np.random.default_rng([seed, 4])
         limit = self.hp.max_seq_len - state.length
         if max_steps is not None:
@@ -168,7 +172,7 @@ class Sampler:
 
     def sample(self, n: int, temperature: float = 0.5, seed: int = 0, z=None) -> list[np.ndarray]:
         """Draw ``n`` new sketches (stroke-3, dataset units) from latent codes ``z`` or random ones."""
-        check_temperature(temperature)
+        temperature = check_temperature(temperature)
         if z is None:
             z = self.random_z(n, seed)
         state = self.prime(None, z, n)
@@ -211,10 +215,10 @@ class Sampler:
         return self.stream(state, temperature, seed)
 
 
-def check_temperature(temperature: float) -> None:
-    """Raise QuickDrawError unless ``temperature`` is a number above 0."""
-    if not temperature > 0:
-        raise QuickDrawError(f"temperature must be above 0, not {temperature}")
+def check_temperature(temperature: float) -> float:
+    """``temperature`` as a float, or a QuickDrawError unless it is a finite number from 0.01 to 10
+    (``quickdraw.core.validate.temperature``): infinity or NaN would sample no drawing at all."""
+    return validate.temperature(temperature)
 
 
 def mixture(head, num_mixture: int, temperature: float = 1.0, rule: str = "magenta") -> dict:

@@ -14,13 +14,14 @@ from pathlib import Path
 import numpy as np
 
 from quickdraw.core import validate
+from quickdraw.core.atomic import no_empty_folders
 from quickdraw.errors import QuickDrawError
 from quickdraw.fetch.cache import ensure_folder
 
 from .config import HParams
 from .data import TrainBatches, eval_batches, lengths_of, load_source, split_by_length
 from .plots import plot_losses, save_grid
-from .runs import (BEST_FILE, HPARAMS_FILE, LOCK_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign, clear_run,
+from .runs import (BEST_FILE, CHECKPOINT_FILE, HPARAMS_FILE, LOCK_FILE, LOSSES_FILE, RUN_FILE, SYNTHETIC_NOTE, assign, clear_run,
                    read_checkpoint, read_history, read_hparams, read_info, read_trained_info, training_lock,
                    write_checkpoint, write_json)
 from .sample import Sampler
@@ -283,16 +284,26 @@ def _resolve_hparams(out: Path, resume: bool, force: bool, mode, batch_size, hpa
     if batch_size is not None:
         requested["batch_size"] = batch_size
     exists = (out / RUN_FILE).exists()
+    unsaved = exists and not (out / CHECKPOINT_FILE).is_file()  # stopped (a full disk?) before its first checkpoint
     if not resume:
         if exists and force:
             read_info(out)  # a Sketch-RNN run, or an error naming what it is
+        elif unsaved:
+            read_info(out)
+            raise QuickDrawError(f"{out} holds a run that stopped before its first checkpoint (nothing to resume); "
+                                 f"{validate.option('force')} starts it again")
         elif exists:
-            raise QuickDrawError(f"{out} already holds a run; --resume continues it, --force replaces it")
+            raise QuickDrawError(f"{out} already holds a run; {validate.option('resume')} continues it, "
+                                 f"{validate.option('force')} replaces it")
         elif out.is_dir() and any(p.name != LOCK_FILE for p in out.iterdir()):
             raise QuickDrawError(f"{out} is not empty and holds no training run; choose a new or empty --out")
         return HParams().replace(**requested), (0 if seed is None else seed), None
     if not exists:
-        raise QuickDrawError(f"{out} holds no run to resume; drop --resume to start one")
+        raise QuickDrawError(f"{out} holds no run to resume; drop {validate.option('resume')} to start one")
+    if unsaved:
+        read_info(out)
+        raise QuickDrawError(f"{out} holds a run that stopped before its first checkpoint (nothing to resume); "
+                             f"start it again with {validate.option('force')} instead of {validate.option('resume')}")
     info = read_trained_info(out)
     saved = read_hparams(out)
     differ = [f"{k}: {getattr(saved, k)!r} -> {v!r}" for k, v in requested.items() if getattr(saved, k) != v]
@@ -315,8 +326,8 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     replaces a Sketch-RNN run already in ``out``. Returns a summary dict; "interrupted" is True
     when stopped by Ctrl-C (the checkpoint is saved; ``resume=True`` continues it).
     """
-    out = Path(out)
-    steps = validate.integer("--steps", steps, 1)
+    out = Path(validate.output_path(out))
+    steps = validate.integer("steps", steps, 1)
     if seed is not None:
         seed = validate.seed(seed)
     if out.exists() and not out.is_dir():
@@ -324,7 +335,7 @@ def train(source, out, *, categories=None, mode=None, steps: int = 10_000, batch
     if resume and force:
         raise QuickDrawError("--resume continues a run and --force replaces it: give one of them")
     _resolve_hparams(out, resume, force, mode, batch_size, hparams, seed)  # refuse early, before the folder is made
-    with training_lock(ensure_folder(out)):
+    with no_empty_folders(out), training_lock(ensure_folder(out)):
         hp, seed, saved_info = _resolve_hparams(out, resume, force, mode, batch_size, hparams, seed)  # now ours
         if force:
             clear_run(out)
@@ -426,6 +437,12 @@ def _train(source, out: Path, hp: HParams, seed: int, saved_info, categories, st
                 if step + 1 < steps:
                     upcoming = ahead.submit(inputs, step + 1)
                 parts = runner.train(batch, eps, keep, weight, recon_scale)
+                if not np.isfinite(parts["cost"]):
+                    saved = history["valid"]["step"][-1] if history["valid"]["step"] else None
+                    raise QuickDrawError(
+                        f"training diverged at step {step}: the loss became {parts['cost']}; nothing of this step "
+                        f"was saved ({f'{out} keeps step {saved}' if saved is not None else 'no checkpoint yet'}); "
+                        f"train again with a lower {validate.option('hparams')} learning_rate or grad_clip")
                 history["train"]["step"].append(step)
                 for k, v in {**parts, "kl_weight": weight, "lr": learning_rate(step, hp)}.items():
                     if k in TRAIN_KEYS:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..core.atomic import reporting, write_atomic
+from ..core.atomic import no_empty_folders, reporting, write_atomic
+from ..core import validate
 from ..errors import QuickDrawError
 from .folder import SPLITS, is_dataset, open_dataset
 
@@ -25,18 +26,31 @@ def default_out(path, fmt: str) -> Path:
     return path.with_name(path.name + {"npz": ".npz", "ndjson": "-ndjson", "png": "-sheet.png"}[fmt])
 
 
-def export(path, fmt: str, out=None) -> Path:
+def export(path, fmt: str, out=None, force: bool = False) -> Path:
     """Export the dataset folder at ``path`` as ``fmt`` ("npz", "ndjson" or "png"); return what was written.
 
     npz: ``x_train``, ``y_train``, ``x_valid``, ``y_valid``, ``x_test``, ``y_test`` (uint8 bitmaps, int32
     labels) and ``class_names``. ndjson: a folder with ``train.ndjson``, ``valid.ndjson``, ``test.ndjson`` in
     the official layout, every drawing's metadata kept. png: a contact sheet of test bitmaps by class.
+    What ``out`` holds already is replaced only with ``force``; a failed export leaves no folder it made.
     """
     if fmt not in EXPORT_FORMATS:
-        raise QuickDrawError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORT_FORMATS)}")
+        raise QuickDrawError(f"unknown export format {validate.shown(fmt)}; choose one of {', '.join(EXPORT_FORMATS)}")
     ds = open_dataset(path)
-    out = Path(out) if out else default_out(path, fmt)
-    _check_writable(out.parent)
+    out = Path(validate.output_path(out)) if out else default_out(path, fmt)
+    written = [out / f"{split}.ndjson" for split in SPLITS] if fmt == "ndjson" else [out]
+    there = [p for p in written if p.exists()]
+    if there and not force:
+        raise QuickDrawError(f"{there[0]} exists; {validate.option('force', True)} replaces it, or choose another "
+                             f"{validate.option('out')}")
+    if fmt != "ndjson" and out.is_dir():
+        raise QuickDrawError(f"{validate.option('out')} {out} is a folder; give a file name")
+    with no_empty_folders(out if fmt == "ndjson" else out.parent):
+        _check_writable(out.parent)
+        return _export(ds, path, fmt, out)
+
+
+def _export(ds, path, fmt: str, out: Path) -> Path:
     if fmt == "npz":
         arrays = {"class_names": np.array(ds.classes)}
         for split in SPLITS:
@@ -84,7 +98,7 @@ def pick_drawings(source, category: str | None = None, n: int = 36, split: str |
     else:
         from ..formats import read_path
         if split:
-            raise QuickDrawError(f"--split picks a split of a dataset folder; {source} is a file")
+            raise QuickDrawError(f"{validate.option('split')} picks a split of a dataset folder; {source} is a file")
         if not Path(source).exists():
             raise QuickDrawError(f"{source} does not exist")
         stream = read_path(source)

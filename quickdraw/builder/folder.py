@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..core import validate
 from ..errors import QuickDrawError
 from ..formats.drawing import Drawing
 from ..formats.strokes import from_stroke3
@@ -45,10 +46,7 @@ class DatasetFolder:
         manifest_path = self.path / MANIFEST
         if not manifest_path.is_file():
             raise QuickDrawError(f"{self.path} is not a qd dataset (no {MANIFEST}); make one with `qd build`")
-        try:
-            self.manifest = json.loads(manifest_path.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise QuickDrawError(f"{manifest_path} is corrupt ({err}); rebuild the dataset with `qd build`")
+        self.manifest = validate.json_object(manifest_path, "rebuild the dataset with `qd build`")
         if self.manifest.get("format_version") != FORMAT_VERSION:
             raise QuickDrawError(f"{manifest_path} has format version {self.manifest.get('format_version')!r}, "
                                  f"this qd reads version {FORMAT_VERSION}; rebuild it with `qd build`")

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from ..core.atomic import reporting
+from ..core import validate
 from ..errors import QuickDrawError
 from ..formats.strokes import to_stroke3
 from .plan import sort_key
@@ -55,7 +56,8 @@ def class_records(name: str, label: int, choice: Choice):
         n += 1
     if choice.count is not None and n < choice.count and not choice.allow_short:
         raise QuickDrawError(f"class {name!r} has only {n} drawings after filtering (asked for {choice.count}); "
-                             "use --allow-short to take what there is, or a smaller --count")
+                             f"use {validate.option('allow_short', True)} to take what there is (the dataset is then "
+                             f"unbalanced), or a smaller {validate.option('count')}")
     if n == 0:
         raise QuickDrawError(f"class {name!r} has no drawings after filtering")
 

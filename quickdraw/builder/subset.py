@@ -32,7 +32,7 @@ RUNNERS = ("local", "beam")
 def build(categories, count, out, *, source: str = "simplified", recognized: bool | None = None,
           countries=None, splits=(0.8, 0.1, 0.1), seed: int = 0, sample: str = "first", mirror=None,
           size: int = 28, synthetic: bool = False, allow_short: bool = False, force: bool = False,
-          quiet: bool = False, runner: str = "local", beam_options: str | None = None) -> Path:
+          quiet: bool = False, runner: str = "local", beam_options: str | None = None, warn=None) -> Path:
     """Build a dataset folder at ``out`` with ``count`` drawings per class; return its path.
 
     ``count`` "all" takes every drawing of each class (not with ``synthetic``, which never ends).
@@ -40,25 +40,27 @@ def build(categories, count, out, *, source: str = "simplified", recognized: boo
     ``countries`` is a list of two-letter codes. With ``synthetic`` the drawings come from
     ``quickdraw.synthetic`` (no network) and are labelled synthetic everywhere. ``runner`` "beam" runs
     the build as an Apache Beam pipeline with ``beam_options`` (a command line of pipeline options).
+    With ``allow_short``, a class that holds fewer than ``count`` drawings gives what it has and the
+    dataset is unbalanced: ``warn(message)`` says so (default ``warnings.warn``), naming the classes.
     """
     from .. import synthetic as synth
 
     if runner not in RUNNERS:
-        raise QuickDrawError(f"unknown --runner {runner!r}; choose local or beam")
+        raise QuickDrawError(f"unknown {validate.option('runner')} {validate.shown(runner)}; choose local or beam")
     if beam_options and runner != "beam":
-        raise QuickDrawError("--beam-options needs --runner beam")
+        raise QuickDrawError(f"{validate.option('beam_options')} needs {validate.option('runner', 'beam')}")
     every = isinstance(count, str) and count.strip().lower() == "all"
     count = None if every else validate.count(count)
     seed = validate.seed(seed)
-    splits, size = validate.splits(splits), validate.integer("--size", size, 8, 256)
+    splits, size = validate.splits(splits), validate.integer("size", size, 8, 256)
     if source not in SOURCES:
         raise QuickDrawError(f"unknown source {source!r}; choose one of {', '.join(SOURCES)}")
     if sample not in ("first", "random"):
-        raise QuickDrawError(f"unknown --sample {sample!r}; choose first or random")
+        raise QuickDrawError(f"unknown {validate.option('sample')} {validate.shown(sample)}; choose first or random")
     if synthetic:
         if every:
-            raise QuickDrawError("--count all needs real categories: synthetic doodles never run out; "
-                                 "give --count a number")
+            raise QuickDrawError(f"{validate.option('count', 'all')} needs real categories: synthetic doodles never "
+                                 f"run out; give {validate.option('count')} a number")
         names = list(categories) or list(synth.CLASSES)
         unknown = [n for n in names if n not in synth.CLASSES]
         if unknown:
@@ -66,14 +68,15 @@ def build(categories, count, out, *, source: str = "simplified", recognized: boo
                                  f"synthetic classes are: {', '.join(synth.CLASSES)}")
     else:
         if not categories:
-            raise QuickDrawError("name at least one category (or use --synthetic)")
+            raise QuickDrawError(f"name at least one category (or use {validate.option('synthetic', True)})")
         names = resolve_all(list(categories))
     if source == "bitmap" and (recognized is not None or countries) and not synthetic:
-        raise QuickDrawError("the numpy_bitmap files carry no metadata: --recognized and --countries "
-                             "need a vector source (simplified, binary or raw)")
+        raise QuickDrawError(f"the numpy_bitmap files carry no metadata: {validate.option('recognized')} and "
+                             f"{validate.option('countries')} need a vector source (simplified, binary or raw)")
     if source == "bitmap" and not synthetic and size != 28:
-        raise QuickDrawError("--source bitmap gives the official 28x28 bitmaps; use --size 28, or a vector "
-                             "source (simplified, binary, raw) to render other sizes")
+        raise QuickDrawError(f"{validate.option('source', 'bitmap')} gives the official 28x28 bitmaps; use "
+                             f"{validate.option('size', 28)}, or a vector source (simplified, binary, raw) to render "
+                             "other sizes")
     if runner == "beam":
         from .beam import require_beam
         require_beam()
@@ -103,7 +106,29 @@ def build(categories, count, out, *, source: str = "simplified", recognized: boo
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+    message = unbalanced(out)
+    if message:
+        if warn is None:
+            import warnings
+            warnings.warn(message, stacklevel=2)
+        else:
+            warn(message)
     return out
+
+
+def unbalanced(path) -> str | None:
+    """A one-line note naming the classes of dataset ``path`` that hold fewer drawings than the others
+    (what ``allow_short`` gives when a class runs out), or None for a balanced dataset."""
+    manifest = open_dataset(path).manifest
+    totals = {name: sum(counts.get(name, 0) for counts in manifest["counts"].values()) for name in manifest["classes"]}
+    most = max(totals.values(), default=0)
+    short = {name: n for name, n in totals.items() if n < most}
+    if not short:
+        return None
+    listed = ", ".join(f"{name} {n}" for name, n in sorted(short.items(), key=lambda kv: kv[1])[:8])
+    more = f" (+{len(short) - 8} more)" if len(short) > 8 else ""
+    return (f"the dataset is unbalanced: {len(short)} of {len(totals)} classes ran short ({listed}{more} drawings; "
+            f"the others {most}); `qd info {path}` shows the counts per class and split")
 
 
 def _build_local(tmp, out, names, choice, splits, size, has_strokes, quiet) -> None:
@@ -121,11 +146,11 @@ def _build_local(tmp, out, names, choice, splits, size, has_strokes, quiet) -> N
 def target(out) -> Path:
     """The absolute path of a dataset folder to build, refusing the current folder, its parents and "/"."""
     if out is None or str(out) == "":
-        raise QuickDrawError("--out needs a folder name")
+        raise QuickDrawError(f"{validate.option('out')} needs a folder name")
     path = Path(os.path.abspath(out))
     if path.name in ("", ".", "..") or Path.cwd().is_relative_to(path):
-        raise QuickDrawError(f"--out {out} is the current folder or one above it; name a new folder for the "
-                             "dataset, e.g. --out homework")
+        raise QuickDrawError(f"{validate.option('out')} {out} is the current folder or one above it; name a new "
+                             f"folder for the dataset, e.g. {validate.option('out', 'homework')}")
     return path
 
 
@@ -144,15 +169,17 @@ class _Waiting:
 def _prepare_out(out: Path, force: bool) -> None:
     """Check, before any work, that ``out`` can take a dataset; remove partial builds of dead processes."""
     if out.exists() and not out.is_dir():
-        raise QuickDrawError(f"--out {out} is a file, not a folder")
+        raise QuickDrawError(f"{validate.option('out')} {out} is a file, not a folder")
     if out.is_dir():
         if os.path.ismount(out):
-            raise QuickDrawError(f"--out {out} is a mount point; qd builds beside the folder and renames it "
+            raise QuickDrawError(f"{validate.option('out')} {out} is a mount point; qd builds beside the folder and renames it "
                                  f"into place, so name a folder inside it, e.g. {out / 'dataset'}")
         if not is_dataset(out) and any(out.iterdir()):
-            raise QuickDrawError(f"--out {out} holds files that are not a qd dataset; choose another folder")
+            raise QuickDrawError(f"{validate.option('out')} {out} holds files that are not a qd dataset; choose "
+                                 "another folder")
         if is_dataset(out) and not force:
-            raise QuickDrawError(f"--out {out} already holds a dataset; choose another folder or pass --force")
+            raise QuickDrawError(f"{validate.option('out')} {out} already holds a dataset; choose another folder or "
+                                 f"pass {validate.option('force', True)}")
     _remove_stale(out)
 
 

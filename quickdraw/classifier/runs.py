@@ -16,6 +16,7 @@ import shutil
 import zipfile
 from pathlib import Path
 
+from ..core import validate
 from ..errors import QuickDrawError
 from ..fetch.cache import exclusive
 
@@ -54,12 +55,7 @@ def read_run(rundir) -> dict:
     path = Path(rundir) / "run.json"
     if not path.is_file():
         raise QuickDrawError(f"{rundir} is not a training run (no run.json); train one with `qd train-cnn`")
-    try:
-        run = json.loads(path.read_text("utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise QuickDrawError(f"{path} is corrupt ({err})") from None
-    if not isinstance(run, dict):
-        raise QuickDrawError(f"{path} is corrupt (a JSON {type(run).__name__}, not an object)")
+    run = validate.json_object(path)
     if run.get("kind") != KIND:
         raise QuickDrawError(f"{rundir} holds a {run.get('kind')!r} run, not a CNN classifier run")
     return run

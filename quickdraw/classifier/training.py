@@ -23,6 +23,7 @@ import numpy as np
 
 from ..builder.folder import open_dataset
 from ..core import validate
+from ..core.atomic import no_empty_folders
 from ..errors import QuickDrawError
 from ..fetch.cache import ensure_folder
 from . import model as cnn_model, seen
@@ -78,7 +79,7 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
     folder = open_dataset(dataset)
     if len(folder.classes) < 2:
         raise QuickDrawError(f"{dataset} has {len(folder.classes)} class; a classifier needs at least 2")
-    rundir = Path(out)
+    rundir = Path(validate.output_path(out))
     given = {k: v for k, v in settings.items() if v is not None}
     unknown = set(given) - {f.name for f in fields(Settings)}
     if unknown:
@@ -94,7 +95,7 @@ def train(dataset, out, *, resume: bool = False, force: bool = False, verbose: i
         raise QuickDrawError(f"--out {rundir} is a file; give a folder for the run")
     if resume and not (rundir / "run.json").is_file():
         raise QuickDrawError(f"nothing to resume in {rundir} (no run.json); drop --resume to start a run")
-    with training_lock(ensure_folder(rundir)):
+    with no_empty_folders(rundir), training_lock(ensure_folder(rundir)):
         return _train(folder, rundir, given, resume, force, verbose)
 
 

@@ -84,7 +84,8 @@ def no_empty_folders(path) -> Iterator[Path]:
     except BaseException:
         for folder in missing:  # deepest first
             try:
-                folder.rmdir()
+                if folder.is_dir():
+                    folder.rmdir()
             except OSError:
-                break
+                break  # not empty: something was written there, keep it and what holds it
         raise

@@ -24,11 +24,11 @@ _SHEET_COLUMNS = 16
 _GIF_FRAMES = 48  # drawing frames, before the finished grid holds
 
 
-def sketch_grid(drawings, out=None, titles=None, ncols=None, label=None, colors="strokes"):
+def sketch_grid(drawings, out=None, titles=None, ncols=None, label=None, colors="strokes", label_color="#b00000"):
     """Plot drawings in a grid, each stroke in its own colour, y axis down as in the dataset.
 
     ``titles`` (default: each drawing's word) go under the sketches and ``label`` is a caption
-    line over the grid (pass ``synthetic.LABEL`` for synthetic data). ``colors`` is "strokes" or
+    line over the grid (pass ``synthetic.LABEL`` for synthetic data; red unless ``label_color``). ``colors`` is "strokes" or
     one matplotlib colour for all ink. Bitmap-only drawings show their bitmap. With ``out`` the
     grid is written as a PNG and its path returned; otherwise the pyplot figure is returned.
 
@@ -49,7 +49,7 @@ def sketch_grid(drawings, out=None, titles=None, ncols=None, label=None, colors=
         elif drawing.bitmap is not None:
             ax.imshow(_square(drawing.bitmap), cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
     if label:
-        fig.suptitle(label, fontsize=10, color="#b00000")
+        fig.suptitle(label, fontsize=10 if "\n" not in label else 9, color=label_color)
     if out is None:
         return fig
     return _write(out, ".png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))

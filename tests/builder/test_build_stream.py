@@ -101,8 +101,8 @@ def test_random_sample_is_seeded_and_within_the_filtered_class(mirror, tmp_path)
 
 
 def test_unknown_runner_and_stray_beam_options_are_refused(tmp_path):
-    with pytest.raises(QuickDrawError, match="unknown --runner 'spark'; choose local or beam"):
+    with pytest.raises(QuickDrawError, match="unknown runner 'spark'; choose local or beam"):
         build(["circle"], 5, tmp_path / "x", synthetic=True, runner="spark")
-    with pytest.raises(QuickDrawError, match="--beam-options needs --runner beam"):
+    with pytest.raises(QuickDrawError, match="beam_options needs runner='beam'"):
         build(["circle"], 5, tmp_path / "x", synthetic=True, beam_options="--direct_num_workers=2")
     assert not (tmp_path / "x").exists()

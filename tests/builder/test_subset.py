@@ -91,7 +91,7 @@ def test_raw_source_is_simplified(mirror, tmp_path):
 
 
 def test_filters_and_short_classes(mirror, tmp_path):
-    with pytest.raises(QuickDrawError, match="only 25 drawings.*--allow-short"):
+    with pytest.raises(QuickDrawError, match="only 25 drawings.*allow_short=True"):
         build(["cat"], 30, tmp_path / "short", mirror=str(mirror), quiet=True)
     assert not (tmp_path / "short").exists()
     out = build(["cat"], 30, tmp_path / "ok", mirror=str(mirror), allow_short=True, quiet=True)
@@ -106,7 +106,7 @@ def test_split_helpers():
     assert split_sizes(7, (0.8, 0.1, 0.1)) == [6, 0, 1]
     assert split_sizes(10, (0.8, 0.1, 0.1)) == [8, 1, 1]
     for bad in ["0.8,0.1", "0.5,0.5,0.5", "a,b,c", "1.2,-0.1,-0.1"]:
-        with pytest.raises(QuickDrawError, match="--splits"):
+        with pytest.raises(QuickDrawError, match="splits"):
             parse_splits(bad)
 
 

@@ -71,7 +71,7 @@ def test_unreadable_inputs_raise_a_clear_error(tmp_path, name, content, message)
 
 
 def test_bad_index_keep_strokes_and_npy_shape(mirror, tmp_path):
-    with pytest.raises(QuickDrawError, match=r"holds 25 drawing\(s\); --index 999 is past the end"):
+    with pytest.raises(QuickDrawError, match=r"holds 25 drawing\(s\); index=999 is past the end"):
         read_partial(mirror / "full/simplified/cat.ndjson", index=999)
     with pytest.raises(QuickDrawError, match="--keep-strokes must be at least 1"):
         read_partial(mirror / "full/simplified/cat.ndjson", keep_strokes=0)

@@ -274,7 +274,7 @@ def test_bad_input_gives_one_line_errors(tiny_run, small_npz, tmp_path, capsys):
         (["train-rnn", str(small_npz), "--out", str(tmp_path / "b"), "--resume"], "holds no run to resume"),
         (["train-rnn", str(small_npz), "--out", str(tmp_path / "c"), "--category", "cat"], "holds only 'eye'"),
         (["train-rnn", str(tmp_path / "missing.npz"), "--out", str(tmp_path / "d")], "no such file"),
-        (["generate", str(tiny_run), "--temperature", "0"], "temperature must be above 0"),
+        (["generate", str(tiny_run), "--temperature", "0"], "--temperature must be at least 0.01"),
         (["generate", str(tiny_run), "--out", str(tmp_path / "x.jpg")], "must end in .png or .ndjson"),
         (["interpolate", str(tiny_run), f"{small_npz}:0", f"{small_npz}:99"], "there is no number 99"),
     ]
