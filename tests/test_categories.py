@@ -1,6 +1,6 @@
 import pytest
 
-from cli.main import main
+from cli.main import build_parser, main
 from quickdraw import categories
 from quickdraw.errors import QuickDrawError
 
@@ -24,3 +24,20 @@ def test_unknown_name_suggests_close_matches():
 def test_cli_categories_search(capsys):
     assert main(["categories", "--search", "tower"]) == 0
     assert capsys.readouterr().out.split("\n")[0] == "The Eiffel Tower"
+
+
+@pytest.mark.parametrize("given, name", [("eyes", "eye"), ("Monkeys", "monkey"), ("House-Plants", "house plant"),
+                                         ("Palm-Trees", "palm tree"), ("strawberries", "strawberry"),
+                                         ("benches", "bench"), ("buses", "bus"), ("scissors", "scissors"),
+                                         ("shorts", "shorts"), ("bus", "bus"), ("flip flops", "flip flops")])
+def test_regular_plurals_find_their_category_and_exact_names_stay_themselves(given, name):
+    """`qd categories --help` promises plural names (issue 24: eyes, Monkeys, House-Plants were refused)."""
+    assert categories.resolve(given) == name
+    assert "plural" in " ".join(build_parser()._subparsers._group_actions[0].choices["categories"]
+                                .format_help().split())
+
+
+def test_a_long_unknown_name_is_not_echoed_whole(capsys):
+    assert main(["download", "x" * 5000, "--out", "unused"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("qd: unknown category 'xxx") and "(5000 characters)" in err and len(err) < 300

@@ -210,3 +210,20 @@ def json_object(path, remedy: str = "") -> dict:
     if not isinstance(value, dict):
         raise QuickDrawError(f"{path} is corrupt (a JSON {type(value).__name__}, not an object){tail}")
     return value
+
+
+def input_file(path) -> Path:
+    """``path`` as a Path when it is a regular file qd can read; a one-line QuickDrawError when it is missing,
+    a folder, or a pipe, device or socket (reading one would block or never end)."""
+    path = Path(path)
+    try:
+        if path.is_file():
+            return path
+        exists, folder = path.exists(), path.is_dir()
+    except OSError as err:  # a name too long, a loop of links
+        raise QuickDrawError(f"{shown(str(path))}: cannot read ({(err.strerror or str(err)).lower()})") from None
+    if folder:
+        raise QuickDrawError(f"{path}: no such file (it is a folder)")
+    if exists:
+        raise QuickDrawError(f"{path}: not a regular file (a pipe, a device or a socket?); give a file")
+    raise QuickDrawError(f"{path}: no such file")

@@ -87,8 +87,10 @@ def _download(names, fmt, count, folder, base, cache_dir, quiet) -> list[Fetched
         try:
             with progress.bar(name, quiet=quiet) as bar:
                 return _one(remote.open_mirror(base), name, fmt, count, folder, cache_dir, bar, cancel)
-        except OSError as err:  # transfer errors are QuickDrawErrors already: this is the disk
-            raise QuickDrawError(f"cannot write {err.filename or 'the file'} ({err.strerror or err})") from None
+        except OSError as err:  # transfer errors are QuickDrawErrors already: this is the disk (full, read-only)
+            target = err.filename or (folder / remote.file_name(name, fmt) if folder is not None else
+                                      cache.path_for(remote.open_mirror(base).url(name, fmt), base, cache_dir))
+            raise QuickDrawError(f"cannot write {target}: {(err.strerror or str(err)).lower()}") from None
 
     return _in_parallel(names, one)
 

@@ -64,9 +64,9 @@ def detect(path) -> str:
     """Return the format name of the file at ``path`` from its content (not its suffix).
 
     ndjson files are "raw" when their strokes have a third (time) row, else "simplified".
-    Raises QuickDrawError for a missing, empty or unrecognisable file.
+    Raises QuickDrawError for a missing, empty or unrecognisable file, or one that is not a regular file.
     """
-    path = Path(path)
+    path = validate.input_file(path)
     try:
         with open(path, "rb") as f:
             head = f.read(_SNIFF_BYTES)
@@ -165,8 +165,7 @@ def read_drawing(path, index: int = 0) -> Drawing:
     if index < 0:
         raise QuickDrawError(f"{validate.option('index')} must be 0 or more, not {index}")
     suffix = path.suffix.lower()
-    if not path.is_file():
-        raise QuickDrawError(f"{path}: no such file" + (" (it is a folder)" if path.is_dir() else ""))
+    validate.input_file(path)
     if suffix not in _BY_SUFFIX and suffix != strokes_json.SUFFIX:
         raise QuickDrawError(f"{path}: unknown drawing file type {suffix or '(no suffix)'!r}; qd reads "
                              f"{', '.join(_BY_SUFFIX)} and strokes {strokes_json.SUFFIX}")

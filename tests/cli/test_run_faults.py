@@ -167,12 +167,22 @@ def test_read_only_folders_are_refused_before_work_and_evaluate_still_prints(ske
                     ["train-rnn", sketch_run.parent / "eye.npz", "--out", shared / "ro"],
                     ["complete", shared / "rnn", shared / "cat.ndjson", "--out", shared / "ro" / "done.png"],
                     ["evaluate", shared / "cnn", shared / "data"]]
-        code = ("import json, os, sys; from cli.main import main; import cli.cnn, cli.rnn, cli.complete, "
-                "cli.evaluate, quickdraw.classifier.training, quickdraw.classifier.evaluation, sketchrnn.train, "
-                "sketchrnn.complete, encodings.cp437, zipfile, quickdraw.classifier.predict; os.setgid(%d); os.setuid(%d); "
+        # The child imports all of qd (and the standard modules it loads late) while it is still root, then
+        # drops to nobody: the checkout may live where nobody can enter (a clone under /root or a mktemp -d
+        # folder, mode 700), and nothing may be read from it after the drop. It runs in a folder nobody reads.
+        code = ("import json, os, sys, importlib, pkgutil; sys.path.insert(0, sys.argv[2]); "
+                "from cli.main import main\n"
+                "for package in ('cli', 'quickdraw', 'sketchrnn'):\n"
+                "    for module in pkgutil.walk_packages(importlib.import_module(package).__path__, package + '.'):\n"
+                "        try:\n"
+                "            importlib.import_module(module.name)\n"
+                "        except Exception:\n"
+                "            pass  # optional extras absent (apache-beam, jax, ...)\n"
+                "import encodings.cp437, zipfile\n"
+                "os.setgid(%d); os.setuid(%d)\n"
                 "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]" % (NOBODY, NOBODY))
-        done = subprocess.run([sys.executable, "-c", code, json.dumps([[str(a) for a in c] for c in commands])],
-                              cwd=ROOT, capture_output=True, text=True, timeout=120,
+        done = subprocess.run([sys.executable, "-c", code, json.dumps([[str(a) for a in c] for c in commands]),
+                               str(ROOT)], cwd=shared, capture_output=True, text=True, timeout=240,
                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     finally:
         shutil.rmtree(shared, ignore_errors=True)
