@@ -32,6 +32,19 @@ def synthetic_dataset(tmp_path_factory) -> Path:
                  synthetic=True, quiet=True)
 
 
+@pytest.fixture(scope="session")
+def mirror_cnn(mirror, tmp_path_factory):
+    """A small CNN trained on real mirror drawings of cat, eye and fish (25 each, strokes; 4 epochs, seed 0):
+    (run folder, its Classifier). Shared by the game, window and notebook tests; treat as read-only."""
+    from quickdraw.builder.subset import build
+    from quickdraw.classifier import Classifier, train
+
+    root = tmp_path_factory.mktemp("mirror-cnn")
+    dataset = build(["cat", "eye", "fish"], 25, root / "ds", mirror=str(mirror), quiet=True, allow_short=True)
+    train(dataset, root / "cnn", epochs=4, batch_size=16, verbose=0, seed=0)
+    return root / "cnn", Classifier(root / "cnn")
+
+
 @pytest.fixture()
 def display():
     """A virtual X display (Xvfb picks its own number): yields ':N'; skips when Xvfb or tkinter is absent."""

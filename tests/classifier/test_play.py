@@ -19,15 +19,9 @@ CLASSES = ["cat", "eye", "fish"]
 
 
 @pytest.fixture(scope="module")
-def cnn(mirror, tmp_path_factory):
-    """A small CNN trained on real mirror drawings (built from strokes), and its Classifier."""
-    from quickdraw.builder.subset import build
-    from quickdraw.classifier import Classifier, train
-
-    root = tmp_path_factory.mktemp("play")
-    dataset = build(CLASSES, 25, root / "ds", mirror=str(mirror), quiet=True, allow_short=True)
-    train(dataset, root / "cnn", epochs=4, batch_size=16, verbose=0, seed=0)
-    return root / "cnn", Classifier(root / "cnn")
+def cnn(mirror_cnn):
+    """A small CNN trained on real mirror drawings of CLASSES (built from strokes), and its Classifier."""
+    return mirror_cnn
 
 
 class Clock:
