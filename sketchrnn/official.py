@@ -200,15 +200,18 @@ def load_name(name: str, model_mirror: str | None = None, cache_dir=None, quiet:
         raise QuickDrawError(f"{err} (removed from the cache; run again to fetch it anew)") from None
 
 
-def export(run: Run, out) -> Path:
+def export(run: Run, out, *, force: bool = False) -> Path:
     """Write a decoder-only ``dec_model=lstm`` run with 20 mixtures as a sketch-rnn-js ``.gen.json`` file.
 
     Weights are quantised to int16 as the official files are (beyond +-10 they are clipped); the
     info record names the run's category, its ``max_seq_len`` and scale factor, and says
     ``"frame": 255`` (the model draws in the dataset's frame; sketch-rnn-js ignores the field).
+    An existing ``out`` is replaced only with ``force``; a failed write leaves nothing behind (no
+    temporary file, no folder made for it).
     """
-    from .runs import atomic_write
+    from quickdraw.core.atomic import refuse_existing, write_files_atomic
 
+    out = refuse_existing(out, force, replaceable=lambda path: path.is_file())
     hp = run.hp
     if hp.conditional or hp.dec_model != "lstm" or hp.num_mixture != NUM_MIXTURE:
         raise QuickDrawError(
@@ -223,7 +226,8 @@ def export(run: Run, out) -> Path:
             "name": "_".join(str(words[0]).split()), "scale_factor": float(run.scale), "frame": FRAME}
     weights = [base64.b64encode(quantise(a).astype("<i2").tobytes()).decode("ascii") for a in arrays]
     text = json.dumps([info, [list(a.shape) for a in arrays], weights])
-    return atomic_write(Path(out), lambda f: f.write(text))
+    write_files_atomic({out: lambda tmp: tmp.write_text(text, "utf-8")}, replace=force)
+    return out
 
 
 def quantise(values: np.ndarray) -> np.ndarray:

@@ -11,10 +11,16 @@ a split, ``predict`` says what a drawing is (from strokes, a file or the drawing
 """
 import importlib
 
+from .registration import register_when_keras_loads
+
+# Plain keras.models.load_model reads qd's model.keras files after `import quickdraw.classifier`
+# (the custom layers register when Keras loads, in either import order; this import stays light).
+register_when_keras_loads()
+
 # Each public name and its module; loaded on first use, so that importing a part (the run folder,
 # the window panel) does not load Keras.
 _NAMES = {"evaluate_model": "evaluation", "evaluate_run": "evaluation", "Classifier": "predict",
-          "classify_file": "predict", "classify_window": "predict", "read_run": "runs", "Settings": "training",
+          "classify_file": "predict", "classify_window": "predict", "export_model": "export", "read_run": "runs", "Settings": "training",
           "accelerators": "training", "bitmap_batches": "training", "compiled_model": "training",
           "prime_batch_norm": "training", "train": "training"}
 
