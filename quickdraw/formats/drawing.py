@@ -62,6 +62,24 @@ class Drawing:
             recognized=bool(record.get("recognized", True)),
         )
 
+    def _repr_svg_(self) -> str | None:
+        """The drawing as SVG (each stroke a polyline in its own colour, y down), for notebooks."""
+        return svg(self.strokes) if self.strokes else None
+
+    def _repr_png_(self) -> bytes | None:
+        """A bitmap-only drawing (a ``numpy_bitmap`` row) as a PNG, for notebooks."""
+        if self.strokes or self.bitmap is None:
+            return None
+        import io
+
+        import matplotlib.image
+
+        buf = io.BytesIO()
+        side = int(round(np.sqrt(np.asarray(self.bitmap).size)))
+        matplotlib.image.imsave(buf, np.asarray(self.bitmap, np.uint8).reshape(side, side), cmap="gray_r",
+                                vmin=0, vmax=255, format="png")
+        return buf.getvalue()
+
     def __eq__(self, other) -> bool:
         if not isinstance(other, Drawing):
             return NotImplemented
@@ -72,3 +90,33 @@ class Drawing:
         same_bitmap = (self.bitmap is None) == (other.bitmap is None) and (
             self.bitmap is None or np.array_equal(self.bitmap, other.bitmap))
         return same_meta and same_strokes and same_bitmap
+
+
+STROKE_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
+                  "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf")  # matplotlib's tab10
+
+
+def svg(strokes, size: int = 160) -> str:
+    """An SVG picture of ``strokes`` (``[xs, ys(, ts)]`` each), ``size`` pixels square, y down as in the data.
+
+    >>> svg([[[0, 10], [0, 5]]]).startswith('<svg')
+    True
+    """
+    arrays = [np.asarray(s, dtype=np.float64)[:2] for s in strokes if np.asarray(s).size]
+    if not arrays:
+        return f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}"></svg>'
+    xy = np.concatenate(arrays, axis=1)
+    low, high = xy.min(axis=1), xy.max(axis=1)
+    side = max(float((high - low).max()), 1.0) * 1.08
+    corner = (low + high) / 2 - side / 2
+    width = side / size * 2.2
+    lines = []
+    for i, a in enumerate(arrays):
+        if np.ptp(a, axis=1).max() < 1e-9:  # a single spot: a round dot
+            a = np.concatenate([a, a + [[side * 1e-3], [0]]], axis=1)
+        points = " ".join(f"{x:.2f},{y:.2f}" for x, y in a.T)
+        lines.append(f'<polyline points="{points}" fill="none" stroke="{STROKE_COLOURS[i % len(STROKE_COLOURS)]}" '
+                     f'stroke-width="{width:.3g}" stroke-linecap="round" stroke-linejoin="round"/>')
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}" '
+            f'viewBox="{corner[0]:.2f} {corner[1]:.2f} {side:.2f} {side:.2f}" style="background:#fff">'
+            + "".join(lines) + "</svg>")

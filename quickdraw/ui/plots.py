@@ -34,12 +34,19 @@ def sketch_grid(drawings, out=None, titles=None, ncols=None, label=None, colors=
 
     >>> fig = sketch_grid(generate("fish", 4), ncols=2)  # doctest: +SKIP
     """
+    fig = _sketch_grid(drawings, titles, ncols, label, colors, window=out is None, label_color=label_color)
+    if out is None:
+        return fig
+    return _write(out, ".png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+
+
+def _sketch_grid(drawings, titles, ncols, label, colors, window: bool, label_color="#b00000"):
     drawings = _check_drawings(drawings)
     titles = [d.word for d in drawings] if titles is None else [str(t) for t in titles]
     if len(titles) != len(drawings):
         raise QuickDrawError(f"got {len(titles)} titles for {len(drawings)} drawings")
     ink = _ink(colors)
-    fig, axes = _grid(len(drawings), ncols, cell=1.8, window=out is None)
+    fig, axes = _grid(len(drawings), ncols, cell=1.8, window=window)
     for ax, drawing, title in zip(axes, drawings, titles):
         _frame(ax, drawing)
         ax.set_xlabel(title, fontsize=9)
@@ -50,9 +57,42 @@ def sketch_grid(drawings, out=None, titles=None, ncols=None, label=None, colors=
             ax.imshow(_square(drawing.bitmap), cmap="gray_r", vmin=0, vmax=255, interpolation="nearest")
     if label:
         fig.suptitle(label, fontsize=10 if "\n" not in label else 9, color=label_color)
-    if out is None:
-        return fig
-    return _write(out, ".png", lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+    return fig
+
+
+def sketch_figure(sketches, titles=None, ncols=None, label=None, colors="strokes"):
+    """A grid figure of ``sketches`` that shows itself in a notebook (an Agg figure: no pyplot, no window).
+
+    ``sketches`` is a list of ``Drawing``\\ s, of strokes lists (``[[xs], [ys]]`` per stroke) or of
+    stroke-3 arrays ((n, 3) offsets, what ``Sampler.sample`` returns), or one of them; ``titles``
+    default to each drawing's word.
+
+    >>> fig = sketch_figure(sketchrnn.pretrained("bird").sample(4))  # doctest: +SKIP
+    """
+    return _sketch_grid(as_drawings(sketches), titles, ncols, label, colors, window=False)
+
+
+def as_drawings(sketches) -> list:
+    """``Drawing``\\ s of sketches given as drawings, strokes lists or stroke-3 arrays (one or many)."""
+    from ..formats.drawing import Drawing
+    from ..formats.strokes import from_stroke3
+
+    def stroke3(item) -> bool:
+        return isinstance(item, np.ndarray) and item.ndim == 2 and item.shape[1] in (3, 5) and item.shape[0] != 2
+
+    def one(item):
+        if isinstance(item, Drawing):
+            return item
+        if stroke3(item):
+            return Drawing(from_stroke3(np.asarray(item, dtype=np.float64)[:, :3]))
+        return Drawing([np.asarray(s, dtype=np.float64) for s in item])
+
+    if isinstance(sketches, Drawing) or stroke3(sketches):
+        return [one(sketches)]
+    items = list(sketches)
+    if items and not isinstance(items[0], Drawing) and not stroke3(items[0]) and np.ndim(items[0][0]) == 1:
+        return [one(items)]  # one drawing, given as its strokes
+    return [one(item) for item in items]
 
 
 def animate(drawings, out_gif, fps: float = 12):
@@ -179,12 +219,34 @@ def _ink(colors):
 
 
 def _agg_figure(size):
+    """An Agg figure (no window) that a notebook shows as a PNG when it is a cell's value."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=size)
+    fig = _notebook_figure_class()(figsize=size)
     FigureCanvasAgg(fig)
     return fig
+
+
+def _notebook_figure_class():
+    from matplotlib.figure import Figure
+
+    global _NotebookFigure
+    if _NotebookFigure is None:
+        class SketchFigure(Figure):
+            """A Figure with a PNG representation for notebooks (no pyplot needed)."""
+
+            def _repr_png_(self):
+                import io
+
+                buf = io.BytesIO()
+                self.savefig(buf, format="png", dpi=100)
+                return buf.getvalue()
+
+        _NotebookFigure = SketchFigure
+    return _NotebookFigure
+
+
+_NotebookFigure = None
 
 
 def _grid(n: int, ncols, cell: float, window: bool):
