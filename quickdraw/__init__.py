@@ -33,8 +33,8 @@ from .raster.simplify import simplify
 
 # Functions whose module has another name load on first use; the rest are imported above.
 _LAZY = {"build": "builder.subset", "open_dataset": "builder.folder", "load": "pipeline.tfds",
-         "show_examples": "pipeline.tfds", "plot": "builder.preview", "QuickDrawData": "compat", "QuickDrawDataGroup": "compat",
-         "QuickDrawing": "compat", "QuickDrawAnimation": "compat"}
+         "show_examples": "pipeline.tfds", "plot": "builder.preview", "QuickDrawData": "compat",
+         "QuickDrawDataGroup": "compat", "QuickDrawing": "compat", "QuickDrawAnimation": "compat"}
 
 __all__ = ["ATTRIBUTION", "__version__", "Drawing", "QuickDrawError", "category_names", "resolve_category",
            "download", "drawings", "export", "render", "simplify", *_LAZY]
