@@ -16,6 +16,7 @@
 //   pad.setView(x0, y0, side)      show the square [x0, x0 + side] x [y0, y0 + side] of frame units
 //                                  (default 0, 0, 255; wider when a drawing reaches past the frame)
 //   pad.live                       the stroke under the pen ([[xs], [ys]]) or null
+//   pad.stats                      {moves, samples}: pointermove events heard and the samples they held
 //   pad.cancel()                   end the stroke under the pen without handing it over; returns its
 //                                  points or null (the pen's next samples are ignored until it lifts)
 //   pad.clear(); pad.redraw(); pad.destroy()
@@ -32,6 +33,7 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
   let scale = 1;            // canvas pixels per frame unit
   let view = [0, 0, FRAME]; // x0, y0, side of the frame units shown
   let ignoring = null;      // a pointer whose stroke was cancelled, until it lifts
+  const stats = {moves: 0, samples: 0};
 
   canvas.style.touchAction = "none";
   canvas.style.userSelect = "none";
@@ -137,6 +139,8 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
     if (e.pointerId !== pointer || !live) return;  // also a cancelled stroke's pointer
     e.preventDefault();
     const samples = typeof e.getCoalescedEvents === "function" ? e.getCoalescedEvents() : [];
+    stats.moves += 1;
+    stats.samples += samples.length || 1;
     add(samples.length ? samples : [e]);
   }
 
@@ -163,6 +167,7 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
   return {
     get live() { return live ? [live.xs.slice(), live.ys.slice()] : null; },
     get strokes() { return strokes; },
+    get stats() { return {...stats}; },
     setStrokes(next) { strokes = (next || []).map(([xs, ys]) => [Array.from(xs), Array.from(ys)]); redraw(); },
     setGhosts(next) { ghosts = next || []; redraw(); },
     setOverlay(image) { overlay = image || null; redraw(); },
