@@ -22,7 +22,7 @@ register_when_keras_loads()
 _NAMES = {"evaluate_model": "evaluation", "evaluate_run": "evaluation", "Classifier": "predict",
           "classify_file": "predict", "classify_window": "predict", "export_model": "export", "read_run": "runs", "Settings": "training",
           "accelerators": "training", "bitmap_batches": "training", "compiled_model": "training",
-          "prime_batch_norm": "training", "train": "training"}
+          "prime_batch_norm": "training", "train": "training", "explain": "explanations"}
 
 __all__ = sorted(_NAMES)
 
