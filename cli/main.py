@@ -15,7 +15,7 @@ from quickdraw.errors import QuickDrawError  # noqa: E402
 
 # Each module defines register(subparsers); a command sets ``func(args) -> int | None``.
 COMMAND_MODULES = ["cli.data", "cli.info", "cli.dataset", "cli.cnn", "cli.rnn", "cli.evaluate", "cli.complete",
-                   "cli.models", "cli.play", "cli.explain"]
+                   "cli.models", "cli.play", "cli.web", "cli.explain"]
 
 
 def build_parser() -> argparse.ArgumentParser:
