@@ -25,8 +25,15 @@ def _figure(width, height):
 
 
 def _grid_shape(n: int, most_cols: int) -> tuple[int, int]:
-    cols = n if n <= most_cols else min(most_cols, max(4, math.ceil(math.sqrt(n * 1.6))))
-    return math.ceil(n / cols), cols
+    """(rows, cols) for ``n`` panels: as few rows of at most ``most_cols`` as will do, filled evenly."""
+    rows = math.ceil(n / most_cols)
+    return rows, math.ceil(n / rows)
+
+
+def _limit(values) -> float:
+    """A colour scale's end, centred on zero: the 99th percentile of the magnitudes, so that a few extreme
+    weights (often at the bitmap's edge) do not wash the rest out; the colour bar marks what lies beyond."""
+    return float(np.percentile(np.abs(values), 99)) or float(np.abs(values).max()) or 1.0
 
 
 def _bare(ax):
@@ -43,7 +50,7 @@ def templates_figure(templates, bias, classes, *, title: str, caption: str):
     n = len(classes)
     rows, cols = _grid_shape(n, 7)
     fig = _figure(1.9 * cols + 1.2, 2.0 * rows + 1.3)
-    limit = float(np.abs(templates).max()) or 1.0
+    limit = _limit(templates)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax in axes:
         _bare(ax)
@@ -52,7 +59,7 @@ def templates_figure(templates, bias, classes, *, title: str, caption: str):
         ax.set_axis_on()
         image = ax.imshow(template, cmap=DIVERGING, vmin=-limit, vmax=limit)
         ax.set_title(f"{name}\nbias {b:+.2f}", fontsize=9)
-    fig.colorbar(image, ax=list(axes), shrink=0.8, label="weight (logit per unit of ink)")
+    fig.colorbar(image, ax=list(axes), shrink=0.8, extend="both", label="weight (logit per unit of ink)")
     fig.suptitle(title)
     _caption(fig, caption)
     return fig
@@ -63,14 +70,14 @@ def filters_figure(filters, *, title: str, caption: str, label: str = "weight"):
     rows, cols = _grid_shape(len(filters), 8)
     side = 1.2 if filters.shape[-1] <= 5 else 1.6
     fig = _figure(side * cols + 1.2, side * rows + 1.3)
-    limit = float(np.abs(filters).max()) or 1.0
+    limit = _limit(filters)
     axes = np.atleast_1d(fig.subplots(rows, cols)).ravel()
     for ax in axes:
         ax.set_axis_off()
     for i, (ax, f) in enumerate(zip(axes, filters)):
         image = ax.imshow(f, cmap=DIVERGING, vmin=-limit, vmax=limit)
         ax.set_title(str(i + 1), fontsize=8)
-    fig.colorbar(image, ax=list(axes), shrink=0.8, label=label)
+    fig.colorbar(image, ax=list(axes), shrink=0.8, extend="both", label=label)
     fig.suptitle(title)
     _caption(fig, caption)
     return fig
@@ -114,7 +121,7 @@ def _top_row(sub, e):
     bars.tick_params(labelsize=8)
     if e.kind == "linear":
         c = e.classes.index(e.explained)
-        limit = float(np.abs(e.templates[c]).max()) or 1.0
+        limit = _limit(e.templates[c])
         axes[2].imshow(e.templates[c], cmap=DIVERGING, vmin=-limit, vmax=limit)
         axes[2].set_title(f"template of {e.explained}", fontsize=9)
         contribution = e.templates[c] * e.bitmap / 255

@@ -54,11 +54,11 @@ def _logit(predict, x, c):
 def overlay(saliency_map, *, scale: float | None = None, opacity: float = 0.85) -> np.ndarray:
     """An RGBA (S, S, 4) float image of a saliency map: red where positive, blue where negative.
 
-    Opacity grows with the magnitude, up to ``opacity`` at ``scale`` (default: the map's largest
-    magnitude), so that near-zero pixels leave the drawing beneath visible.
+    Opacity grows with the magnitude, up to ``opacity`` at ``scale`` and beyond (default: the 99th
+    percentile of the magnitudes), so that near-zero pixels leave the drawing beneath visible.
     """
     s = np.asarray(saliency_map, np.float32)
-    scale = float(np.abs(s).max()) if scale is None else float(scale)
+    scale = float(np.percentile(np.abs(s), 99)) if scale is None else float(scale)
     strength = np.clip(np.abs(s) / scale, 0, 1) if scale > 0 else np.zeros_like(s)
     rgba = np.zeros((*s.shape, 4), np.float32)
     rgba[..., :3] = np.where((s >= 0)[..., None], FOR, AGAINST)

@@ -359,7 +359,7 @@ def test_pad_extent_lays_the_bitmap_under_the_strokes(mirror):
         centres = np.stack([left + (cols + 0.5) * pixel, top + (rows + 0.5) * pixel], 1)
         near = np.array([_distance_to_strokes(p, drawn) for p in centres])
         assert len(near) > 30 and near.max() < 0.8 * pixel
-    rgba = overlay(np.array([[2.0, -1.0], [0.0, 0.5]]))
+    rgba = overlay(np.array([[2.0, -1.0], [0.0, 0.5]]), scale=2.0)
     assert rgba.shape == (2, 2, 4) and rgba[0, 0, 0] > rgba[0, 0, 2] and rgba[0, 1, 2] > rgba[0, 1, 0]
     assert rgba[0, 0, 3] == pytest.approx(0.85) and rgba[1, 0, 3] == 0 and rgba[0, 1, 3] == pytest.approx(0.425)
 
