@@ -33,7 +33,7 @@ def run_play(args) -> int:
     integer("--rounds", args.rounds, 1, 100)
     read_run(args.rundir)
     check_output(args.out)
-    require_display("or classify a drawing from a file: qd classify RUNDIR drawing.ndjson")  # before TensorFlow loads
+    require_display("classify a drawing from a file: qd classify RUNDIR drawing.ndjson")  # before TensorFlow loads
     from quickdraw.classifier.play import play
 
     play(args.rundir, out=args.out, rounds=args.rounds, seconds=args.seconds, seed=args.seed, speak=args.speak)

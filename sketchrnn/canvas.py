@@ -52,6 +52,20 @@ class CompletionPad(Sketchpad):
         self.grown_change = 0  # the drawing's change the candidates continue
         self._refresh_info()
 
+    def warm_up(self, job) -> None:
+        """Run the completer a few steps on drawings of two lengths (a background job, ``run_in_background``):
+        compiling and tracing a model holds Python's interpreter, which must happen before the first
+        stroke, not while the pen moves."""
+        for points in (3, 9):
+            stroke = np.stack([np.linspace(20, 200, points), np.linspace(40, 90, points)])
+            try:
+                steps = iter(self.completer([stroke], self.n, self.temperature, self.seed))
+                for _, _ in zip(range(2), steps):
+                    if job.cancelled:
+                        return
+            except QuickDrawError:
+                return
+
     # ---- what the pad tells -------------------------------------------------------------------
     def on_strokes_changed(self, strokes) -> None:
         self.restart()

@@ -169,6 +169,7 @@ def complete_pad(model, drawing=None, n: int = 4, temperature: float = 0.4, *, s
     word = sampler.classes[0] if len(sampler.classes) == 1 else ""
     pad = CompletionPad(checked, n=n, temperature=temperature, seed=seed, title=title, out=out, word=word)
     pad.window_title = f"qd complete {Path(str(model)).name}"
+    pad.run_in_background("warm up", pad.warm_up)
     if strokes:
         pad.set_strokes(strokes)
     return pad

@@ -48,8 +48,7 @@ class GuessPad(Sketchpad):
         self.bitmap: np.ndarray | None = None
         self.latencies: list[float] = []
         self.guessed_change = 0  # the drawing's change the guesses are for
-        size = classifier.image_size  # the first forward pass compiles the model: do it before the first stroke
-        self.run_in_background("warm up", lambda job: classifier.probabilities(np.zeros((size, size), np.uint8)))
+        self.run_in_background("warm up", lambda job: classifier.warm_up())
 
     def on_strokes_changed(self, strokes) -> None:
         if not strokes:

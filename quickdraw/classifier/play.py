@@ -102,7 +102,7 @@ class Game(Sketchpad):
     help = "n next round"
     window_title = "qd play"
     wants_live_points = True
-    no_display_hint = "or classify a drawing from a file: qd classify RUNDIR drawing.ndjson"
+    no_display_hint = "classify a drawing from a file: qd classify RUNDIR drawing.ndjson"
 
     def __init__(self, classifier, categories, *, seconds: float = 20.0, confidence: float = CONFIDENCE,
                  clock=time.monotonic, speaker: Speaker | None = None, on_end=None, out="my_doodles.ndjson"):
@@ -123,6 +123,7 @@ class Game(Sketchpad):
         self._last_guess = -1e9
         self._ended_at: float | None = None
         self._timer = None
+        self.run_in_background("warm up", lambda job: classifier.warm_up())
 
     # ---- pad plumbing -------------------------------------------------------------------------
     def attach(self, view) -> None:

@@ -29,6 +29,11 @@ class Classifier:
         self.image_size = int(self.model.input_shape[1])
         self.synthetic = bool(self.run.get("synthetic"))
 
+    def warm_up(self) -> None:
+        """Load the compiled parts (the rendering kernels, the model's predict function) before the first
+        drawing: their first use holds Python's interpreter for a moment, which a drawing pad must not feel."""
+        self.top([[[10.0, 120.0, 240.0], [30.0, 200.0, 40.0]]], 1)
+
     def top(self, strokes, k: int = TOP_K) -> list[tuple[str, float]]:
         """The ``k`` likeliest classes of a drawing (dataset-layout strokes), with probabilities."""
         check_top(k)

@@ -112,6 +112,8 @@ class Sketchpad:
         self._live: list[tuple[float, float]] | None = None
         self._jobs: dict[str, Job] = {}
         self._worker: Worker | None = None
+        # the first simplification loads a compiled kernel: here, not at the first pen-up
+        self.run_in_background("warm up pad", lambda job: simplify_partial([[[0.0, 9.0, 20.0], [0.0, 5.0, 0.0]]]))
 
     # ---- what front ends call -----------------------------------------------------------------
     def pen_down(self, point=None) -> None:

@@ -31,14 +31,15 @@ def frame_axes(ax) -> None:
 
 
 class Panel:
-    """A side panel: ``update(state)`` changes its artists and returns True when the layout changed."""
+    """A side panel: ``update(state)`` changes its artists and returns what changed on the canvas (axes or
+    artists, for the window to blit), or True when the layout changed (the window draws in full)."""
 
     def __init__(self, fig, area):
         self.fig, self.area = fig, area
         self.animated: list = []
 
-    def update(self, state: dict) -> bool:
-        return False
+    def update(self, state: dict) -> list | bool:
+        return []
 
     def _animate(self, artist):
         artist.set_animated(True)
@@ -78,7 +79,7 @@ class GuessesPanel(Panel):
                                                  va="center", fontsize=10, color="#777777"))
         self.update(state)
 
-    def update(self, state: dict) -> bool:
+    def update(self, state: dict) -> list | bool:
         guesses = state.get("guesses") or []
         bitmap = state.get("bitmap")
         self.image.set_data(np.zeros_like(self.image.get_array()) if bitmap is None else np.asarray(bitmap))
@@ -94,7 +95,7 @@ class GuessesPanel(Panel):
             label.set_text(f"{name}  {p:.0%}" if name else "")
             label.set_color("white" if p > 0.35 else "#111111")
             label.set_fontweight("bold" if i == 0 else "normal")
-        return False
+        return [self.seen, self.bars]
 
 
 class CandidatesPanel(Panel):
@@ -122,7 +123,7 @@ class CandidatesPanel(Panel):
             frame_axes(ax)
             self.titles.append(self._animate(ax.set_title(f"{i + 1}", fontsize=8, color=COLOURS[i % len(COLOURS)])))
 
-    def update(self, state: dict) -> bool:
+    def update(self, state: dict) -> list | bool:
         n = int(state.get("n", 4))
         layout = n != self.n
         if layout:
@@ -141,7 +142,7 @@ class CandidatesPanel(Panel):
             else:
                 self.titles[i].set_text(f"{i + 1}")
                 self.titles[i].set_color(COLOURS[i % len(COLOURS)])
-        return layout
+        return True if layout else list(self.axes) + self.titles
 
     def _lines(self, ax, lines: list, strokes, colour: str, width: float) -> None:
         for line, stroke in zip(lines, strokes):
@@ -180,15 +181,30 @@ class GamePanel(Panel):
         self.summary_shown = False
         self.update(state)
 
-    def update(self, state: dict) -> bool:
-        self.prompt.set_text(state.get("prompt", ""))
-        self.clock.set_text(state.get("clock", ""))
-        self.line.set_text(state.get("line", ""))
-        self.score.set_text(state.get("score", ""))
+    def update(self, state: dict) -> list | bool:
         if state.get("summary") is not None and not self.summary_shown:
             self.summary_shown = True
             return True  # the window replaces itself by the summary
-        return False
+        changed = []
+        renderer = self.fig.canvas.get_renderer() if hasattr(self.fig.canvas, "get_renderer") else None
+        for artist, key in ((self.prompt, "prompt"), (self.clock, "clock"), (self.line, "line"), (self.score, "score")):
+            text = state.get(key, "")
+            if text != artist.get_text():
+                if renderer is not None and artist.get_text():
+                    changed.append(_Was(artist.get_window_extent(renderer)))
+                artist.set_text(text)
+                changed.append(artist)
+        return changed
+
+
+class _Was:
+    """Where an artist was on the canvas before it changed: its old pixels reach the screen too."""
+
+    def __init__(self, box):
+        self.box = box
+
+    def get_window_extent(self, renderer=None):
+        return self.box
 
 
 PANELS = {"guesses": GuessesPanel, "candidates": CandidatesPanel, "game": GamePanel}

@@ -31,7 +31,7 @@ import numpy as np
 
 from ..errors import QuickDrawError
 from ..raster.frame import FRAME
-from .panels import PANELS, draw_summary, frame_axes
+from .panels import PANELS, _Was, draw_summary, frame_axes
 
 TITLE_WIDTH = 56  # characters of the pad's title on a line (the pad is half of a 12-inch window)
 SCRIPT_ENV = "QD_CANVAS_SCRIPT"
@@ -83,6 +83,7 @@ class DrawingWindow:
         self._frame.set_visible(False)
         (self._live,) = self.axes.plot([], [], color=INK, lw=2.5, solid_capstyle="round")
         self._animate(self._live)
+        (self._segment,) = self.axes.plot([], [], color=INK, lw=2.5, solid_capstyle="round", animated=True)
         self._overlay = self._animate(self.axes.imshow(np.zeros((2, 2, 4)), extent=(0, FRAME, FRAME, 0),
                                                        interpolation="nearest", zorder=0.5))
         self._overlay.set_visible(False)
@@ -105,34 +106,33 @@ class DrawingWindow:
 
     # ---- what the pad tells -------------------------------------------------------------------
     def refresh(self, parts: set) -> None:
-        """Redraw what changed (``Sketchpad.refresh`` names the parts); blit, or draw in full on a new layout."""
+        """Redraw what changed (``Sketchpad.refresh`` names the parts): blit the areas it covers, or draw in
+        full on a new layout."""
         if self.axes is None:  # showing a game's summary
             self._status.set_text(self.pad.status)
-            self._blit_later()
+            self._blit_later([self._status])
             return
         layout = "layout" in parts
+        dirty: list = []  # artists or axes whose area must reach the screen
         if "panel" in parts and self.panel is not None:
             state = self.pad.panel_state()
             if state.get("summary") is not None:
                 self.fig.clear()
                 self._layout()
                 layout = True
-            elif self.panel.update(state):
-                layout = True
+            else:
+                changed = self.panel.update(state)
+                if changed is True:
+                    layout = True
+                else:
+                    dirty += changed
+        if parts & {"ink", "ghosts", "overlay", "live"}:
+            dirty.append(self.axes)
         if "ink" in parts:
             self._lines(self._ink, self.pad.strokes, color=INK, lw=2.5)
             self._fit_view()
         if "ghosts" in parts:
-            for line in self._ghosts:
-                line.remove()
-                self.animated.remove(line)
-            self._ghosts = []
-            for ghost in self.pad.ghosts:
-                for s in ghost["strokes"]:
-                    (line,) = self.axes.plot(s[0], s[1], color=ghost.get("colour", "#888888"),
-                                             lw=ghost.get("width", 1.5), alpha=ghost.get("alpha", 0.3),
-                                             solid_capstyle="round")
-                    self._ghosts.append(self._animate(line))
+            self._ghost_lines()
         if "overlay" in parts:
             self._overlay.set_visible(self.pad.overlay is not None)
             if self.pad.overlay is not None:
@@ -140,15 +140,20 @@ class DrawingWindow:
         if "live" in parts:
             live = self.pad.drawing_stroke
             self._live.set_data(*(live if live is not None else ([], [])))
-        if parts & {"title", "info", "status"} or layout:
-            self._title.set_text(_wrapped(self.pad.title))
-            self._info.set_text(self.pad.info)
-            self._status.set_text(self.pad.status)
-            self._status.set_color(STATUS_COLOURS.get(self.pad.status_kind, STATUS_COLOURS["info"]))
+        for part, artist, text in (("title", self._title, lambda: _wrapped(self.pad.title)),
+                                   ("info", self._info, lambda: self.pad.info),
+                                   ("status", self._status, lambda: self.pad.status)):
+            if part in parts or layout:
+                new = text()
+                if new != artist.get_text():
+                    dirty.append(_Was(artist.get_window_extent(self.fig.canvas.get_renderer())))
+                    artist.set_text(new)
+                    dirty.append(artist)
+        self._status.set_color(STATUS_COLOURS.get(self.pad.status_kind, STATUS_COLOURS["info"]))
         if layout:
             self.fig.canvas.draw_idle()
-        else:
-            self._blit_later()
+        elif dirty:
+            self._blit_later(dirty)
 
     def _lines(self, lines: list, strokes, **style) -> None:
         for line in lines:
@@ -158,6 +163,23 @@ class DrawingWindow:
         for s in strokes:
             (line,) = self.axes.plot(s[0], s[1], solid_capstyle="round", **style)
             lines.append(self._animate(line))
+
+    def _ghost_lines(self) -> None:
+        """Candidate strokes on the pad, reusing the lines already there (growth changes them many times a second)."""
+        wanted = [(s, g) for g in self.pad.ghosts for s in g["strokes"]]
+        for line in self._ghosts[len(wanted):]:
+            line.remove()
+            self.animated.remove(line)
+        del self._ghosts[len(wanted):]
+        for k, (s, ghost) in enumerate(wanted):
+            style = {"color": ghost.get("colour", "#888888"), "linewidth": ghost.get("width", 1.5),
+                     "alpha": ghost.get("alpha", 0.3)}
+            if k < len(self._ghosts):
+                self._ghosts[k].set_data(s[0], s[1])
+                self._ghosts[k].set(**style)
+            else:
+                (line,) = self.axes.plot(s[0], s[1], solid_capstyle="round", **style)
+                self._ghosts.append(self._animate(line))
 
     def _fit_view(self) -> None:
         view = self.pad.view
@@ -186,28 +208,47 @@ class DrawingWindow:
     def _all_animated(self) -> list:
         return self.animated + (self.panel.animated if self.panel is not None else [])
 
-    def _blit_later(self) -> None:
+    def _blit_later(self, dirty) -> None:
+        self._dirty = getattr(self, "_dirty", []) + list(dirty)
         if not getattr(self, "_blit_pending", False):
             self._blit_pending = True
             self.call_soon(self._blit)
 
     def _blit(self) -> None:
+        """Restore the background, draw the animated artists on it and send the changed areas to the screen."""
         self._blit_pending = False
+        dirty, self._dirty = getattr(self, "_dirty", []), []
         canvas = self.fig.canvas
         if self._background is None or not hasattr(canvas, "restore_region"):
             canvas.draw_idle()
             return
         canvas.restore_region(self._background)
         self._draw_animated()
-        canvas.blit(self.fig.bbox)
+        renderer = canvas.get_renderer()
+        boxes = []
+        for item in dirty:
+            box = item.bbox if hasattr(item, "patch") else item.get_window_extent(renderer)
+            if box.width > 0 and box.height > 0:
+                boxes.append(box.expanded(1.0, 1.0).padded(3))
+        if boxes:
+            from matplotlib.transforms import Bbox
+
+            canvas.blit(Bbox.intersection(Bbox.union(boxes), self.fig.bbox) or self.fig.bbox)
 
     def _blit_live(self) -> None:
-        """Draw the stroke under the pen over what is on the canvas and blit the pad alone."""
+        """Draw the newest piece of the stroke under the pen over the canvas and blit that small area alone."""
         canvas = self.fig.canvas
         if self._background is None or not hasattr(canvas, "restore_region"):
             return
-        self._live.draw(canvas.get_renderer())
-        canvas.blit(self.axes.bbox)
+        xs, ys = self._live.get_data()
+        tail = np.column_stack([xs[-2:], ys[-2:]])
+        self._segment.set_data(tail[:, 0], tail[:, 1])
+        self._segment.draw(canvas.get_renderer())
+        from matplotlib.transforms import Bbox
+
+        pixels = self.axes.transData.transform(tail)
+        box = Bbox([pixels.min(axis=0), pixels.max(axis=0)]).padded(6)
+        canvas.blit(Bbox.intersection(box, self.axes.bbox) or self.axes.bbox)
 
     @contextmanager
     def still(self):
@@ -268,7 +309,7 @@ class DrawingWindow:
             return
         self._live.set_data([], [])
         self.pad.pen_up([self._to_frame(event)])
-        self._blit_later()
+        self._blit_later([self.axes])
 
     def _key(self, event) -> None:
         if event.key is not None:
@@ -350,7 +391,7 @@ class DrawingWindow:
 
 def open_window(pad, figsize=(12, 6)) -> DrawingWindow:
     """Show ``pad`` in a desktop window and run it until the user closes it (or raise ``QuickDrawError``)."""
-    fig = window_figure(pad.window_title, getattr(pad, "no_display_hint", "or work from a file instead"), figsize)
+    fig = window_figure(pad.window_title, getattr(pad, "no_display_hint", "work from a file instead"), figsize)
     window = DrawingWindow(fig, pad)
     try:
         window.show()
