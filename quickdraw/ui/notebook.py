@@ -77,7 +77,8 @@ def _widget_class():
             self.pad = pad
             self.panel = pad.panel or ""
             self.help = "draw with mouse, pen or finger   " + "   ".join(p for p in (pad.keys_help, pad.help) if p)
-            self.buttons = [["u", "undo"], ["c", "clear"], ["s", "save"]] + KEY_BUTTONS.get(pad.panel or "", [])
+            self.buttons = ([["u", "undo"], ["c", "clear"], ["s", "save"]] + KEY_BUTTONS.get(pad.panel or "", [])
+                            + [["q", "quit"]])
             self.live_every_ms = 120 if getattr(pad, "wants_live_points", False) else 0
             self.on_msg(self._message)
             pad.attach(self)
@@ -107,8 +108,14 @@ def _widget_class():
                 if "panel" in parts and pad.panel:
                     self.panel_state = _plain(pad.panel_state())
 
-        def close(self) -> None:
+        def pad_closed(self) -> None:
+            """The pad closed (``q``): the page greys the pad out and keeps what it shows (a game's summary)."""
             self.closed = True
+
+        def close(self) -> None:
+            """Close the widget (ipywidgets' close): the pad closes first, so a game saves what was drawn."""
+            self.pad.close()
+            super().close()
 
         # ---- the page tells ---------------------------------------------------------------
         def _message(self, _widget, content, _buffers) -> None:

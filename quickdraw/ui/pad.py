@@ -215,7 +215,7 @@ class Sketchpad:
             if self._worker is not None:
                 self._worker.stop()
             for view in list(self.views):
-                view.close()
+                view.pad_closed()
 
     # ---- lines around the pad -----------------------------------------------------------------
     def set_title(self, text: str) -> None:

@@ -342,8 +342,8 @@ class DrawingWindow:
         self._timers.append(timer)
         return timer
 
-    def close(self) -> None:
-        """Close the window (the pad asked: ``q``, or the game ended it)."""
+    def pad_closed(self) -> None:
+        """Close the window (the pad closed: ``q``, or the program ended it)."""
         import matplotlib.pyplot as plt
 
         for timer in self._timers:

@@ -171,6 +171,25 @@ def test_a_round_ending_mid_stroke_keeps_the_stroke_under_the_pen(cnn, tmp_path)
     assert not game.pen_is_down and len(window._live.get_xdata()) == 0  # the pad let go of it
 
 
+def test_closing_the_notebook_widget_mid_game_saves_what_was_drawn(cnn, tmp_path):
+    pytest.importorskip("anywidget", reason="anywidget (qd[notebook]) is absent")
+    from quickdraw.classifier import game
+    from quickdraw.formats import read_path
+
+    run, _ = cnn
+    out = tmp_path / "notebook.ndjson"
+    pad = game(run, rounds=3, seconds=60, out=out, log=lambda line: None)
+    widget = pad.widget()  # what a notebook shows: the game starts
+    assert widget.panel_state["prompt"].startswith("Draw: ")
+    pad.pen_down((30, 40))
+    pad.pen_up([[30, 90, 150, 200], [40, 120, 60, 180]], whole=True)
+    widget.close()  # the user closes the output (or the notebook) mid-round
+    assert pad.closed and pad.over
+    [saved] = list(read_path(out))
+    assert saved.word == pad.rounds[0].category and len(saved.strokes) == 1
+    assert out.with_suffix(".png").is_file()
+
+
 def test_appending_to_an_existing_file_and_refusing_a_foreign_one(cnn, tmp_path, mirror):
     from quickdraw.classifier.play import Round, check_output, save_rounds
     from quickdraw.formats import read_path
