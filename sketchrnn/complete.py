@@ -156,7 +156,8 @@ def complete_pad(model, drawing=None, n: int = 4, temperature: float = 0.4, *, s
     from .canvas import CompletionPad
 
     check(model)
-    n, seed = validate.integer("n (on a pad)", n, 1, 9), validate.seed(seed)
+    n, seed = validate.integer("n", n, 1, 9), validate.seed(seed)  # 9 candidate panels at most
+    temperature = validate.temperature(temperature)
     strokes = start_strokes(drawing, index, keep_strokes)
     completer, sampler = load_completer(model, z=z, **where)
 
