@@ -395,3 +395,22 @@ def test_jax_backend_explains_alike(cnn, mirror, tmp_path):
     mine = saliency(classifier, classifier.render(_first_drawing(mirror, "house").strokes), 3)
     assert np.abs(np.load(tmp_path / "jax.npy") - mine).max() < 1e-4 * max(1.0, np.abs(mine).max())
     assert (tmp_path / "jax.png").is_file() and (tmp_path / "dream.ndjson").is_file()
+
+
+def test_explain_shows_itself_inline_in_a_notebook(linear, monkeypatch, tmp_path):
+    """In a real Jupyter kernel, a cell ending in explain(...) shows the picture (image/png)."""
+    import base64
+
+    nbclient = pytest.importorskip("nbclient", reason="nbclient (the test extra) is absent")
+    nbformat = pytest.importorskip("nbformat")
+    run, _ = linear
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"from quickdraw.classifier import explain\ne = explain({str(run)!r})\ne")])
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))  # the kernel inherits this process's environment
+    monkeypatch.setenv("MPLBACKEND", "agg")
+    nbclient.NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}}).execute()
+    shown = [o for o in nb.cells[0].outputs if o.output_type == "execute_result" and "image/png" in o.data]
+    assert len(shown) == 1
+    png = base64.b64decode(shown[0].data["image/png"])
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 20000
