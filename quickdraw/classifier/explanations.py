@@ -98,6 +98,8 @@ def explain(run, drawing=None, *, index: int = 0, class_name: str | None = None,
     classifier = run if isinstance(run, Classifier) else _load(run)
     kind = anatomy.model_kind(classifier.model)
     e = Explanation(kind, list(classifier.classes), classifier.synthetic)
+    if class_name is not None and dream is not None:
+        raise QuickDrawError("--class explains a guess and --dream names the classes it dreams of: give one of them")
     explained = _class(classifier, class_name) if class_name is not None else None
     wanted = _dream_classes(classifier, dream, kind) if dream is not None else []
     start = _drawing(classifier, drawing, index, need_strokes=bool(wanted)) if drawing is not None else None

@@ -1,4 +1,4 @@
-"""Train the doodle classifier (a CNN, or the MLP baseline) on a dataset's bitmaps into a run folder.
+"""Train the doodle classifier (a CNN, or the MLP or linear baseline) on a dataset's bitmaps into a run folder.
 
 Each epoch is checkpointed, so an interrupted run continues with ``resume=True``; the run folder's
 layout is in ``quickdraw.classifier.runs``. A resumed run trains the epochs an uninterrupted one

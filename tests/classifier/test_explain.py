@@ -310,16 +310,21 @@ def test_qd_explain_dream_writes_drawings_that_qd_classify_reads(cnn, tmp_path):
     assert status == 0 and printed.split()[0] in CLASSES
 
 
-def test_qd_explain_without_a_drawing_draws_filters_and_mlp_units(cnn, dataset, tmp_path):
+def test_qd_explain_without_a_drawing_draws_filters_and_mlp_units(cnn, synthetic_dataset, checked, tmp_path):
     run, _ = cnn
     status, printed, err = _qd("explain", run, "--out", tmp_path / "filters.png")
-    assert status == 0 and "first-layer filters" in printed, err
+    assert status == 0 and "first-layer filters" in printed and "SYNTHETIC" not in printed, err
     mlp = tmp_path / "mlp"
-    train(dataset, mlp, model="mlp", epochs=1, batch_size=64, verbose=0)
+    train(synthetic_dataset, mlp, model="mlp", epochs=1, batch_size=16, verbose=0)
+    status, printed, err = _qd("explain", mlp, "--out", tmp_path / "units.png")
+    assert status == 0 and "first-layer units" in printed and "SYNTHETIC doodles" in printed, err
     e = explain(mlp)
     saved = keras.models.load_model(mlp / "model.keras", compile=False)
     kernel = next(la for la in saved.layers if isinstance(la, keras.layers.Dense)).get_weights()[0]
     assert e.filters.shape == (32, 28, 28) and np.array_equal(e.filters[5], kernel[:, 5].reshape(28, 28))
+    assert "SYNTHETIC" in e.figure.get_suptitle()
+    on_drawing = explain(mlp, checked[0][0])
+    assert on_drawing.saliency.shape == (28, 28) and on_drawing.activations is None and on_drawing.explained
 
 
 def test_bad_input_is_one_line(cnn, linear, tmp_path):
@@ -337,6 +342,7 @@ def test_bad_input_is_one_line(cnn, linear, tmp_path):
         (run, empty): "no points",
         (linear[0], "--dream", "eye"): "templates",
         (run, "--class", "eye"): "give a DRAWING",
+        (run, "--class", "eye", "--dream", "fish"): "give one of them",
         (run, "--out", tmp_path / "x.jpg"): "PNG",
     }
     for args, words in cases.items():
