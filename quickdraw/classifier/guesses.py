@@ -31,6 +31,7 @@ class GuessPad(Sketchpad):
     """
 
     panel = "guesses"
+    help = "e explain (saliency over the pad)"
     window_title = "qd classify"
     no_display_hint = "classify a file instead: qd classify RUNDIR drawing.ndjson"
 
@@ -48,20 +49,31 @@ class GuessPad(Sketchpad):
         self.bitmap: np.ndarray | None = None
         self.latencies: list[float] = []
         self.guessed_change = 0  # the drawing's change the guesses are for
+        self.explaining = False  # the e key: the top guess's saliency map laid over the pad
+        self.saliency: np.ndarray | None = None
         self.run_in_background("warm up", lambda job: classifier.warm_up())
 
     def on_strokes_changed(self, strokes) -> None:
         if not strokes:
             self.cancel("guess")
             self.guesses, self.bitmap = [], None
+            self._show_saliency(None)
             self.refresh("panel")
             return
         changed, change = time.perf_counter(), self.changes
         strokes = [s.copy() for s in strokes]
 
+        explaining = self.explaining
+
         def guess(job):
             bitmap = self.classifier.render(strokes)
-            return bitmap, self.classifier.top_bitmap(bitmap, self.top)
+            guesses = self.classifier.top_bitmap(bitmap, self.top)
+            if not explaining:
+                return bitmap, guesses, None
+            from .saliency import pad_extent, saliency
+
+            top = self.classifier.classes.index(guesses[0][0])
+            return bitmap, guesses, (saliency(self.classifier, bitmap, top), pad_extent(strokes, len(bitmap)))
 
         def shown(result):
             if isinstance(result, QuickDrawError):
@@ -69,7 +81,8 @@ class GuessPad(Sketchpad):
                 return
             if isinstance(result, BaseException):
                 raise result
-            self.bitmap, self.guesses = result
+            self.bitmap, self.guesses, explained = result
+            self._show_saliency(explained)
             self.guessed_change = change
             self.latencies.append(time.perf_counter() - changed)
             self.refresh("panel")
@@ -78,9 +91,35 @@ class GuessPad(Sketchpad):
 
         self.run_in_background("guess", guess, shown)
 
+    def on_key(self, key: str) -> bool:
+        if key != "e":
+            return False
+        self.explaining = not self.explaining
+        if self.explaining:
+            self.set_status("explaining: red where the ink counts for the top guess, blue against (SmoothGrad)")
+            self.on_strokes_changed(list(self.strokes))
+        else:
+            self._show_saliency(None)
+            self.set_status("")
+        return True
+
+    def _show_saliency(self, explained) -> None:
+        from .saliency import overlay
+
+        if explained is None:
+            self.saliency = None
+            if self.overlay is not None:
+                self.set_overlay(None)
+            return
+        self.saliency, extent = explained
+        self.set_overlay(overlay(self.saliency, opacity=0.5), extent)
+
     def panel_state(self) -> dict:
+        from .saliency import overlay
+
         return {"guesses": list(self.guesses), "top": self.top, "bitmap": self.bitmap,
-                "size": self.classifier.image_size, "for_change": self.guessed_change}
+                "size": self.classifier.image_size, "for_change": self.guessed_change,
+                "saliency_rgba": None if self.saliency is None else overlay(self.saliency)}
 
 
 def guess_pad(run, drawing=None, *, top: int = 3, index: int = 0, out: str | os.PathLike = "drawing.png",

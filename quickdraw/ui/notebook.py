@@ -23,7 +23,7 @@ from ..errors import QuickDrawError
 INSTALL = "the notebook pad needs anywidget: pip install 'qd[notebook]' (then restart the kernel)"
 
 DECIMALS = 2  # of frame coordinates sent to the page
-KEY_BUTTONS = {"guesses": [], "game": [["n", "next round"]],
+KEY_BUTTONS = {"guesses": [["e", "explain"]], "game": [["n", "next round"]],
                "candidates": [["r", "resample"], ["down", "colder"], ["up", "warmer"], ["left", "◀ pick"],
                               ["right", "pick ▶"], ["enter", "accept"]]}
 
@@ -65,6 +65,7 @@ def _widget_class():
         ghosts = traitlets.List([]).tag(sync=True)
         view = traitlets.List([0, 0, 255]).tag(sync=True)
         overlay = traitlets.Unicode("").tag(sync=True)
+        overlay_extent = traitlets.List([0, 255, 255, 0]).tag(sync=True)
         panel = traitlets.Unicode("").tag(sync=True)
         panel_state = traitlets.Dict({}).tag(sync=True)
         buttons = traitlets.List([]).tag(sync=True)
@@ -97,6 +98,7 @@ def _widget_class():
                                     "alpha": g.get("alpha", 0.3), "width": g.get("width", 1.5)} for g in pad.ghosts]
                 if "overlay" in parts:
                     self.overlay = "" if pad.overlay is None else _png_url(pad.overlay)
+                    self.overlay_extent = [round(v, DECIMALS) for v in pad.overlay_extent]
                 if "title" in parts:
                     self.title = pad.title
                 if "info" in parts:

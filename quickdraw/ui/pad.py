@@ -104,7 +104,8 @@ class Sketchpad:
         self.strokes: list[np.ndarray] = []
         self.raw_strokes: list[np.ndarray] = []  # the points each stroke arrived with, before simplification
         self.ghosts: list[dict] = []  # strokes drawn lightly on the pad: {"strokes", "colour", "alpha", "width"}
-        self.overlay = None  # an RGBA image laid over the 0-255 frame, or None
+        self.overlay = None  # an RGBA image laid over the pad, or None
+        self.overlay_extent = (0.0, float(FRAME), float(FRAME), 0.0)  # where: left, right, bottom, top
         self.views: list = []
         self.closed = False
         self.changes = 0  # counts the drawing's changes: what a model's answer refers to
@@ -238,9 +239,12 @@ class Sketchpad:
         self.ghosts = ghosts
         self.refresh("ghosts")
 
-    def set_overlay(self, rgba) -> None:
-        """An RGBA image (h, w, 4 floats 0-1) laid over the 0-255 frame, or None."""
+    def set_overlay(self, rgba, extent=None) -> None:
+        """An RGBA image (h, w, 4 floats 0-1) laid over the pad, or None; ``extent`` (left, right, bottom,
+        top, in frame units, y down: as matplotlib's ``imshow``) says where, by default the 0-255 frame."""
         self.overlay = rgba
+        self.overlay_extent = tuple(map(float, extent)) if extent is not None else (0.0, float(FRAME),
+                                                                                   float(FRAME), 0.0)
         self.refresh("overlay")
 
     @property

@@ -137,6 +137,7 @@ class DrawingWindow:
             self._overlay.set_visible(self.pad.overlay is not None)
             if self.pad.overlay is not None:
                 self._overlay.set_data(self.pad.overlay)
+                self._overlay.set_extent(self.pad.overlay_extent)
         if "live" in parts:
             live = self.pad.drawing_stroke
             self._live.set_data(*(live if live is not None else ([], [])))

@@ -116,6 +116,9 @@ def test_guess_pad_in_a_notebook_keeps_every_point_and_shows_the_guesses(noteboo
     assert shot.stat().st_size > 10_000
     if os.environ.get("QD_SCREENSHOTS") == "docs":
         shutil.copy(shot, REPO / "docs" / "notebook-widget.png")
+    widget.locator("button[data-key='e']").click()  # explain: the top guess's saliency over the pad
+    _until(lab, page, "pad.saliency is not None")
+    assert _state(lab, page, "pad.widget().overlay.startswith('data:image/png;base64,')")
 
 
 def test_a_completion_is_accepted_in_a_notebook(notebook, mirror):

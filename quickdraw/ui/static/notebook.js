@@ -132,7 +132,7 @@ function render({model, el}) {
     const url = model.get("overlay");
     if (!url) { pad.setOverlay(null); return; }
     const image = new Image();
-    image.onload = () => pad.setOverlay(image);
+    image.onload = () => pad.setOverlay(image, model.get("overlay_extent"));
     image.src = url;
   }
 

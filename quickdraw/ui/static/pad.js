@@ -12,7 +12,8 @@
 //   onStroke([[xs...], [ys...]])   pointer up: the raw points of the stroke, frame units (floats)
 //   pad.setStrokes(strokes)        committed ink, [[xs], [ys]] per stroke
 //   pad.setGhosts([{strokes, colour, alpha, width}])   candidate strokes, drawn lightly
-//   pad.setOverlay(canvasOrImage)  an image laid over the pad (or null), stretched to the 0-255 frame
+//   pad.setOverlay(image, extent)  an image laid over the pad (or null), stretched over extent =
+//                                  [left, right, bottom, top] in frame units (default the 0-255 frame)
 //   pad.setView(x0, y0, side)      show the square [x0, x0 + side] x [y0, y0 + side] of frame units
 //                                  (default 0, 0, 255; wider when a drawing reaches past the frame)
 //   pad.live                       the stroke under the pen ([[xs], [ys]]) or null
@@ -28,6 +29,7 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
   let strokes = [];
   let ghosts = [];
   let overlay = null;
+  let overlayExtent = [0, FRAME, FRAME, 0];
   let live = null;          // {xs, ys}
   let pointer = null;       // the pointerId drawing now; other pointers (a second finger) are ignored
   let scale = 1;            // canvas pixels per frame unit
@@ -87,7 +89,8 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
     }
     if (overlay) {
       ctx.imageSmoothingEnabled = false;
-      ctx.drawImage(overlay, px(0), py(0), FRAME * scale, FRAME * scale);
+      const [left, right, bottom, top] = overlayExtent;
+      ctx.drawImage(overlay, px(left), py(top), (right - left) * scale, (bottom - top) * scale);
     }
     for (const ghost of ghosts) {
       style(ghost.colour || "#888888", ghost.width || 1.5, ghost.alpha ?? 0.3);
@@ -170,7 +173,7 @@ export function createPad(canvas, {onStrokeStart, onPoint, onStroke, ink = "#111
     get stats() { return {...stats}; },
     setStrokes(next) { strokes = (next || []).map(([xs, ys]) => [Array.from(xs), Array.from(ys)]); redraw(); },
     setGhosts(next) { ghosts = next || []; redraw(); },
-    setOverlay(image) { overlay = image || null; redraw(); },
+    setOverlay(image, extent) { overlay = image || null; overlayExtent = extent || [0, FRAME, FRAME, 0]; redraw(); },
     setView(x0, y0, side) { view = [x0, y0, side > 0 ? side : FRAME]; fit(); },
     cancel() {
       if (!live) return null;
