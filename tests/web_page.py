@@ -9,7 +9,7 @@ import json
 
 READY = "window.qd && (window.qd.ready || window.qd.error)"
 # the guesses shown are those of the strokes the page holds now, and no guess is on its way
-SETTLED = ("window.qd.strokes.length > 0 && JSON.stringify(window.qd.seen) === JSON.stringify(window.qd.strokes) "
+SETTLED = ("window.qd.raw.length > 0 && JSON.stringify(window.qd.seen) === JSON.stringify(window.qd.raw) "
            "&& !window.qd.guessing")
 
 
@@ -22,8 +22,11 @@ def open_page(page, url: str, timeout_ms: int = 60_000) -> None:
 
 
 def screen(box: dict, x: float, y: float, frame: float = 255.0) -> tuple[float, float]:
-    """The client position of frame point (x, y) on a pad whose bounding box is ``box``."""
-    return box["x"] + x / frame * box["width"], box["y"] + y / frame * box["height"]
+    """The client position of frame point (x, y) on a pad whose bounding box is ``box`` (the inverse of the pad's
+    mapping). The far edges are taken a thousandth of a pixel inside: a pointer exactly on the right or bottom
+    edge is outside the canvas and would not draw."""
+    return (min(box["x"] + x / frame * box["width"], box["x"] + box["width"] - 1e-3),
+            min(box["y"] + y / frame * box["height"], box["y"] + box["height"] - 1e-3))
 
 
 def draw(page, strokes) -> None:
@@ -55,7 +58,7 @@ def touch_draw(page, strokes) -> None:
 def settled_guesses(page, timeout_ms: int = 30_000) -> dict:
     """Wait until the guesses shown are those of the page's current strokes; return the page's state."""
     page.wait_for_function(SETTLED, timeout=timeout_ms)
-    return json.loads(page.evaluate("JSON.stringify({strokes: qd.strokes, probabilities: qd.probabilities, "
+    return json.loads(page.evaluate("JSON.stringify({strokes: qd.strokes, raw: qd.raw, probabilities: qd.probabilities, "
                                     "guesses: qd.guesses, latencies: qd.latencies, "
                                     "shown: [...document.querySelectorAll('#guesses li')].map(li => li.textContent)})"))
 

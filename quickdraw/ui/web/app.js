@@ -1,10 +1,13 @@
 // qd web: the drawing pad, live guesses from the classifier (onnxruntime-web, wasm), the Quick, Draw! game, and
 // Sketch-RNN completions (sketch-worker.js) with accept. Everything a drawing goes through before the
-// classifier sees it is contract.js, qd's own recipe in JavaScript.
+// classifier sees it is contract.js, qd's own recipe in JavaScript: the classifier is given the pen's own
+// points (frame units, floats), brought to the dataset's frame as `qd classify` brings a file of them, so the
+// page's guesses are qd classify's on the drawing made.
 //
 // For tests and scripts: the pad is the canvas #pad; the guesses are the li of #guesses, best first, each
 // "name NN%"; window.qd holds the page's state: strokes (as the page simplified them: integers in the
-// dataset's 0-255 frame, [[xs], [ys]] per stroke, the simplified ndjson `drawing` layout), guesses
+// dataset's 0-255 frame, [[xs], [ys]] per stroke, the simplified ndjson `drawing` layout), raw (the same
+// strokes as the pen gave them, frame units, what the classifier is given), guesses
 // ([name, p] best first), probabilities (one per class), seen (the strokes those guesses are of), guessing,
 // candidates (each a list of strokes), picked,
 // mode ("play" or "draw"), game ({rounds, over, ...}), latencies (ms from pen-up to guesses shown),
@@ -20,6 +23,7 @@ const SHOWN = 5;  // guesses listed
 const qd = {
   ready: false, error: null, mode: "play", strokes: [], guesses: [], probabilities: null, candidates: [], ended: [],
   picked: 0, completing: false, latencies: [], guessCount: 0, game: null, config: null, seen: null, guessing: false,
+  raw: [],
 };
 window.qd = qd;
 
@@ -88,7 +92,7 @@ function wire() {
   $("mode-play").onclick = () => setMode("play");
   $("mode-draw").onclick = () => setMode("draw");
   $("clear").onclick = () => { clearDrawing(); };
-  $("undo").onclick = () => { setStrokes(qd.strokes.slice(0, -1)); };
+  $("undo").onclick = () => { setStrokes(qd.strokes.slice(0, -1), qd.raw.slice(0, -1)); };
   $("skip").onclick = () => skipRound();
   $("prev").onclick = () => pick(qd.picked - 1);
   $("next").onclick = () => pick(qd.picked + 1);
@@ -125,7 +129,7 @@ function onStrokeStart() {
 function onPoint() {
   const now = performance.now();
   if (pad.live && pad.live[0].length > 1 && now - lastGuessAt >= config.game.guess_every_s * 1000 && canGuess()) {
-    requestGuess([...qd.strokes, pad.live], null);  // while the pen moves, as the game's window does
+    requestGuess([...qd.raw, pad.live], null);  // while the pen moves, as the game's window does
   }
 }
 
@@ -138,22 +142,25 @@ function onStroke(raw) {
   }
   const [stroke] = simplifyPartial([raw]);
   if (!stroke) { pad.setStrokes(qd.strokes); return; }
-  setStrokes([...qd.strokes, stroke], penUp);
+  setStrokes([...qd.strokes, stroke], [...qd.raw, raw], penUp);
 }
 
-function setStrokes(strokes, penUp = null) {
+function setStrokes(strokes, raw, penUp = null) {
+  // the drawing: `strokes` simplified in place (shown, kept, completed from), `raw` as drawn (classified)
   qd.strokes = strokes;
+  qd.raw = raw;
   pad.setStrokes(strokes);
   clearCandidates();
   fitView();
   if (!strokes.length) { showGuesses(null); return; }
-  if (canGuess()) requestGuess(strokes, penUp);
+  if (canGuess()) requestGuess(raw, penUp);
   if (qd.mode === "draw") complete();
 }
 
 function clearDrawing() {
   if (pad) pad.cancel();
   qd.strokes = [];
+  qd.raw = [];
   if (pad) { pad.clear(); fitView(); }
   clearCandidates();
   showGuesses(null);
@@ -325,6 +332,7 @@ function endRound(text) {
   const extra = live && live[0].length ? simplifyPartial([live]) : [];
   current.strokes = [...qd.strokes, ...extra];
   qd.strokes = current.strokes;
+  if (live && live[0].length) qd.raw = [...qd.raw, live];
   pad.setStrokes(qd.strokes);
   current.done = true;
   current.timestamp = new Date().toISOString().replace("T", " ").replace("Z", " UTC");
@@ -476,8 +484,7 @@ function accept() {
   const extra = qd.candidates[qd.picked] || [];
   if (!extra.length) { status("nothing to accept: that candidate has not drawn anything", true); return; }
   const picked = qd.picked;
-  const strokes = [...qd.strokes, ...simplifyPartial(extra)];
-  setStrokes(strokes);
+  setStrokes([...qd.strokes, ...simplifyPartial(extra)], [...qd.raw, ...extra]);
   status(`accepted candidate ${picked + 1}: draw on, or accept again`);
 }
 
