@@ -288,6 +288,10 @@ def test_qd_explain_a_drawing_writes_the_picture_and_prints_the_guesses(cnn, mir
     assert image.shape[1] == 1300 and image.shape[0] > 900 and image[..., :3].std() > 0.1
     status, _, err = _qd("explain", run, drawing, "--index", 2, "--out", out)
     assert status == 1 and err.startswith("qd: --out") and "--force" in err
+    bitmaps = mirror / "full" / "numpy_bitmap" / "eye.npy"  # an official bitmap row is explained as it is
+    status, printed, err = _qd("explain", run, bitmaps, "--index", 7, "--out", out, "--force")
+    row = np.load(bitmaps, mmap_mode="r")[7].reshape(28, 28)
+    assert status == 0 and printed.split()[0] == classifier.top_bitmap(row, 1)[0][0], err
 
 
 def _first_drawing_at(path, index):
@@ -327,7 +331,7 @@ def test_qd_explain_without_a_drawing_draws_filters_and_mlp_units(cnn, synthetic
     assert on_drawing.saliency.shape == (28, 28) and on_drawing.activations is None and on_drawing.explained
 
 
-def test_bad_input_is_one_line(cnn, linear, tmp_path):
+def test_bad_input_is_one_line(cnn, linear, mirror, tmp_path):
     run, _ = cnn
     sketch = tmp_path / "rnn"
     sketch.mkdir()
@@ -343,6 +347,7 @@ def test_bad_input_is_one_line(cnn, linear, tmp_path):
         (linear[0], "--dream", "eye"): "templates",
         (run, "--class", "eye"): "give a DRAWING",
         (run, "--class", "eye", "--dream", "fish"): "give one of them",
+        (run, mirror / "full" / "numpy_bitmap" / "eye.npy", "--dream", "eye"): "holds bitmaps",
         (run, "--out", tmp_path / "x.jpg"): "PNG",
     }
     for args, words in cases.items():
