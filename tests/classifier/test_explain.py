@@ -301,6 +301,10 @@ def _first_drawing_at(path, index):
 
 
 def test_qd_explain_dream_writes_drawings_that_qd_classify_reads(cnn, tmp_path):
+    from cli.explain import STEPS
+    from quickdraw.classifier import dreams
+
+    assert STEPS == dreams.STEPS  # --help shows the library's default without importing Keras
     run, _ = cnn
     out = tmp_path / "dream.png"
     status, printed, err = _qd("explain", run, "--dream", "house", "--steps", 80, "--out", out)
