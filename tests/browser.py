@@ -1,9 +1,10 @@
 """One headless Chromium for every browser test of the session, and a static file server on 127.0.0.1.
 
 Debian's ``/usr/bin/chromium`` driven by Playwright for Python (never ``playwright install``: no
-browser is downloaded). Tests that need it import the fixture into their module:
+browser is downloaded). ``tests/conftest.py`` makes ``browser`` a fixture of every test (one
+Playwright per process: a second ``sync_playwright`` would refuse to start); import ``serve``:
 
-    from tests.browser import browser, serve  # noqa: F401  (browser is a fixture)
+    from tests.browser import serve
 
     def test_page(browser, tmp_path):
         with serve(tmp_path) as url:

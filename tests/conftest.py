@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.browser import browser  # noqa: F401  (one headless Chromium for the whole session)
+
 # A shell starts background jobs (`make test &`) with Ctrl-C ignored, and children inherit that:
 # the tests that press Ctrl-C need it delivered, in this process and in the qd commands it starts.
 if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:

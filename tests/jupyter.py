@@ -1,6 +1,6 @@
 """A JupyterLab server on 127.0.0.1 and a notebook open in the session's headless Chromium.
 
-    from tests.browser import browser  # noqa: F401  (fixture)
+    # the browser fixture comes from tests/conftest.py
     from tests.jupyter import Lab
 
     with Lab(tmp_path) as lab:

@@ -15,7 +15,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import browser  # noqa: F401  (fixture)
 from tests.jupyter import Lab, draw
 
 REPO = Path(__file__).resolve().parents[2]

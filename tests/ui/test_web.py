@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.browser import browser, serve  # noqa: F401  (browser is a fixture)
+from tests.browser import serve
 from tests.npm import node_modules
 from tests.web_page import as_lists, draw, open_page, settled_guesses, touch_draw
 
