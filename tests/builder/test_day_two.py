@@ -13,19 +13,7 @@ import pytest
 from cli.main import main
 from quickdraw.builder.subset import build
 from quickdraw.errors import QuickDrawError
-
-
-def _fails(capsys, argv, *needles) -> str:
-    assert main([str(a) for a in argv]) == 1, argv
-    err = capsys.readouterr().err
-    assert err.startswith("qd: ") and err.count("\n") == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    return err
-
-
-def _listing(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+from tests.qd_command import fails
 
 
 @pytest.fixture()
@@ -42,15 +30,15 @@ def far_mirror(mirror, tmp_path) -> Path:
 
 def test_a_coordinate_of_1e300_is_refused_by_build_classify_and_complete(far_mirror, tmp_path, capsys):
     """It used to be stored as zeros (build, exit 0) and end in ZeroDivisionError (classify, complete)."""
-    _fails(capsys, ["build", "cat", "--count", "5", "--mirror", far_mirror, "--out", tmp_path / "ds"],
+    fails(["build", "cat", "--count", "5", "--mirror", far_mirror, "--out", tmp_path / "ds"],
            "line 2", "out of range")
     assert not (tmp_path / "ds").exists()
     one = tmp_path / "one.ndjson"
     one.write_text((far_mirror / "full/simplified/cat.ndjson").read_text().splitlines()[1] + "\n")
-    _fails(capsys, ["info", one], "out of range")
+    fails(["info", one], "out of range")
     pytest.importorskip("keras")
     fixtures = Path(__file__).resolve().parents[1] / "fixtures"
-    _fails(capsys, ["complete", fixtures / "eye_tiny_decoder.gen.json", one, "--out", tmp_path / "c.png"],
+    fails(["complete", fixtures / "eye_tiny_decoder.gen.json", one, "--out", tmp_path / "c.png"],
            "out of range")
     assert not (tmp_path / "c.png").exists()
 
@@ -62,12 +50,12 @@ def test_a_manifest_that_is_not_an_object_is_refused_in_one_line(synthetic_datas
     shutil.copytree(synthetic_dataset, ds)
     (ds / "dataset.json").write_text(manifest)
     for argv in (["info", ds], ["show", ds, "--out", tmp_path / "s.png"], ["export", ds, "--out", tmp_path / "e.npz"]):
-        _fails(capsys, argv, "dataset.json is corrupt")
+        fails(argv, "dataset.json is corrupt")
     import quickdraw
     with pytest.raises(QuickDrawError, match="dataset.json is corrupt"):
         quickdraw.load(str(ds))
     pytest.importorskip("keras")
-    _fails(capsys, ["train-cnn", ds, "--out", tmp_path / "run", "--model", "mlp"], "dataset.json is corrupt")
+    fails(["train-cnn", ds, "--out", tmp_path / "run", "--model", "mlp"], "dataset.json is corrupt")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ds"]
 
 
@@ -107,14 +95,14 @@ def test_an_export_refuses_to_replace_without_force_and_leaves_no_folder_when_it
     npz = tmp_path / "homework.npz"
     assert main(["export", str(synthetic_dataset), "--out", str(npz)]) == 0
     before = npz.read_bytes()
-    _fails(capsys, ["export", synthetic_dataset, "--out", npz], "exists; --force replaces it")
+    fails(["export", synthetic_dataset, "--out", npz], "exists; --force replaces it")
     assert npz.read_bytes() == before
     assert main(["export", str(synthetic_dataset), "--out", str(npz), "--force"]) == 0
     bitmaps_only = tmp_path / "bitmaps"
     shutil.copytree(synthetic_dataset, bitmaps_only)
     manifest = json.loads((bitmaps_only / "dataset.json").read_text())
     (bitmaps_only / "dataset.json").write_text(json.dumps({**manifest, "has_strokes": False}))
-    _fails(capsys, ["export", bitmaps_only, "--format", "ndjson", "--out", tmp_path / "new" / "nd"], "no strokes")
+    fails(["export", bitmaps_only, "--format", "ndjson", "--out", tmp_path / "new" / "nd"], "no strokes")
     assert not (tmp_path / "new").exists()
 
 
@@ -130,4 +118,4 @@ def test_errors_name_keyword_arguments_in_python_and_flags_in_qd(mirror, tmp_pat
     argv = ["build", "cat", "--mirror", mirror, "--out", tmp_path / "cli", "--quiet"]
     for key, value in kwargs.items():
         argv += [f"--{key}", value]
-    _fails(capsys, argv, flag)
+    fails(argv, flag)

@@ -1,6 +1,4 @@
 """The doodle classifier: qd train-cnn, qd evaluate (CNN side) and qd classify, on tiny real datasets."""
-import contextlib
-import io
 import json
 import os
 import shutil
@@ -15,7 +13,6 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from cli.main import main
 from quickdraw.errors import QuickDrawError
 
 keras = pytest.importorskip("keras")
@@ -23,6 +20,7 @@ from quickdraw import classifier  # noqa: E402
 from quickdraw.builder.subset import build  # noqa: E402
 from quickdraw.classifier import model as cnn_model  # noqa: E402
 from quickdraw.formats import read_drawing  # noqa: E402
+from tests.qd_command import qd
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = ["cat", "eye", "fish"]
@@ -30,14 +28,6 @@ CLASSES = ["cat", "eye", "fish"]
 
 def _build(out, mirror, classes=CLASSES, count=40):
     return build(classes, count, out, source="bitmap", mirror=str(mirror), quiet=True)
-
-
-def _qd(*argv):
-    """Run ``qd`` in this process; return (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +57,7 @@ def distributed_run(dataset, tmp_path_factory):
 def cnn_run(dataset, distributed_run, tmp_path_factory):
     """A CNN trained for two epochs through the CLI: (run folder, what qd printed)."""
     run = tmp_path_factory.mktemp("runs") / "cnn1"
-    status, out, err = _qd("train-cnn", dataset, "--out", run, "--epochs", 2, "--batch-size", 32)
+    status, out, err = qd("train-cnn", dataset, "--out", run, "--epochs", 2, "--batch-size", 32)
     assert status == 0, err
     return run, out
 
@@ -125,7 +115,7 @@ def test_saved_model_takes_raw_bitmaps_and_knows_its_classes(cnn_run, dataset):
 
 def test_evaluate_prints_and_writes_metrics(cnn_run, dataset):
     run, _ = cnn_run
-    status, out, err = _qd("evaluate", run, dataset, "--split", "valid")
+    status, out, err = qd("evaluate", run, dataset, "--split", "valid")
     assert status == 0, err
     printed = json.loads(out)
     assert printed["split"] == "valid" and printed["examples"] == 12 and "confusion" not in printed
@@ -151,16 +141,16 @@ def test_evaluate_matches_classes_by_name_and_refuses_other_classes(cnn_run, dat
     truth = np.array(folder.classes)[folder.labels("test")]
     assert classifier.evaluate_run(run, reordered)["accuracy"] == round(float((said == truth).mean()), 4)
     other = _build(tmp_path / "other", mirror, ["cat", "eye", "apple"], count=10)
-    status, _, err = _qd("evaluate", run, other)
+    status, _, err = qd("evaluate", run, other)
     assert status == 1 and err.strip() == (
         "qd: the dataset's classes differ from the model's; missing: fish; unknown to the model: apple")
 
 
 def test_bad_datasets_are_one_line_errors(tmp_path, mirror):
-    status, _, err = _qd("train-cnn", tmp_path, "--out", tmp_path / "run")
+    status, _, err = qd("train-cnn", tmp_path, "--out", tmp_path / "run")
     assert status == 1 and "is not a qd dataset" in err and err.count("\n") == 1
     one = _build(tmp_path / "one", mirror, ["cat"], count=10)
-    status, _, err = _qd("train-cnn", one, "--out", tmp_path / "run")
+    status, _, err = qd("train-cnn", one, "--out", tmp_path / "run")
     assert status == 1 and err.strip() == f"qd: {one} has 1 class; a classifier needs at least 2"
     assert not (tmp_path / "run").exists()
 
@@ -183,7 +173,7 @@ def test_dataset_with_an_image_size_the_model_cannot_take(tmp_path, dataset):
     (small / "dataset.json").write_text(json.dumps(manifest))
     with pytest.raises(QuickDrawError, match="this dataset's are 4x4: rebuild it with `qd build --size 28`"):
         cnn_model.check_image_size("cnn", 4)
-    status, _, err = _qd("train-cnn", small, "--out", tmp_path / "run")
+    status, _, err = qd("train-cnn", small, "--out", tmp_path / "run")
     assert status == 1 and err.startswith("qd: ") and err.count("\n") == 1
     assert "4x4" in err or "is corrupt" in err
     assert not (tmp_path / "run").exists()
@@ -199,18 +189,18 @@ def test_cnn_is_sized_to_the_image():
 
 def test_run_folders_are_not_overwritten(cnn_run, dataset, tmp_path):
     run, _ = cnn_run
-    status, _, err = _qd("train-cnn", dataset, "--out", run)
+    status, _, err = qd("train-cnn", dataset, "--out", run)
     assert status == 1 and err.strip() == f"qd: {run} already holds a cnn run; --resume continues it, --force replaces it"
-    status, _, err = _qd("train-cnn", dataset, "--out", run, "--resume")
+    status, _, err = qd("train-cnn", dataset, "--out", run, "--resume")
     assert status == 1 and "has finished; nothing to resume (--force starts it over)" in err
     (tmp_path / "notes.txt").write_text("mine")
-    status, _, err = _qd("train-cnn", dataset, "--out", tmp_path)
+    status, _, err = qd("train-cnn", dataset, "--out", tmp_path)
     assert status == 1 and "is not empty and holds no training run" in err
     rnn = tmp_path / "rnn"
     rnn.mkdir()
     (rnn / "run.json").write_text(json.dumps({"kind": "sketchrnn"}))
     for extra in ([], ["--force"]):
-        status, _, err = _qd("train-cnn", dataset, "--out", rnn, *extra)
+        status, _, err = qd("train-cnn", dataset, "--out", rnn, *extra)
         assert status == 1 and "holds a sketchrnn run" in err
     assert (tmp_path / "notes.txt").read_text() == "mine" and (rnn / "run.json").exists()
     with pytest.raises(QuickDrawError, match="holds a 'sketchrnn' run, not a CNN classifier run"):
@@ -326,13 +316,13 @@ def _guesses(out):
 def test_classify_an_ndjson_drawing(cnn_run, mirror):
     run, _ = cnn_run
     cats = mirror / "full" / "simplified" / "cat.ndjson"
-    status, out, err = _qd("classify", run, cats)
+    status, out, err = qd("classify", run, cats)
     assert status == 0, err
     guesses = _guesses(out)
     assert sorted(name for name, _ in guesses) == CLASSES
     shares = [p for _, p in guesses]
     assert shares == sorted(shares, reverse=True) and sum(shares) == pytest.approx(1, abs=0.002)
-    status, out, _ = _qd("classify", run, cats, "--index", 3, "--top", 2)
+    status, out, _ = qd("classify", run, cats, "--index", 3, "--top", 2)
     assert status == 0 and len(_guesses(out)) == 2
 
 
@@ -356,7 +346,7 @@ def test_classify_a_strokes_json_file(cnn_run, tmp_path):
     run, _ = cnn_run
     path = tmp_path / "eye.json"
     path.write_text(json.dumps([[[0, 128, 255, 128, 0], [100, 0, 100, 200, 100]], [[128, 129], [100, 101]]]))
-    status, out, err = _qd("classify", run, path, "--top", 1)
+    status, out, err = qd("classify", run, path, "--top", 1)
     assert status == 0, err
     [(name, share)] = _guesses(out)
     assert name in CLASSES and 0 < share <= 1
@@ -378,16 +368,16 @@ def test_classify_bad_drawings_are_one_line_errors(cnn_run, tmp_path, name, cont
     run, _ = cnn_run
     path = tmp_path / name
     path.write_text(content)
-    status, out, err = _qd("classify", run, path, *args)
+    status, out, err = qd("classify", run, path, *args)
     assert status == 1 and out == "" and message in err and err.count("\n") == 1
 
 
 def test_classify_needs_a_run_and_one_drawing(cnn_run, tmp_path):
     run, _ = cnn_run
-    assert _qd("classify", run)[2] == "qd: give a drawing FILE, or --draw to draw one in a window\n"
-    assert _qd("classify", run, tmp_path / "x.ndjson", "--draw")[2] == f"qd: {tmp_path / 'x.ndjson'}: no such file\n"
-    assert _qd("classify", run, tmp_path / "missing.ndjson")[2] == f"qd: {tmp_path / 'missing.ndjson'}: no such file\n"
-    status, _, err = _qd("classify", tmp_path, tmp_path / "x.ndjson")
+    assert qd("classify", run)[2] == "qd: give a drawing FILE, or --draw to draw one in a window\n"
+    assert qd("classify", run, tmp_path / "x.ndjson", "--draw")[2] == f"qd: {tmp_path / 'x.ndjson'}: no such file\n"
+    assert qd("classify", run, tmp_path / "missing.ndjson")[2] == f"qd: {tmp_path / 'missing.ndjson'}: no such file\n"
+    status, _, err = qd("classify", tmp_path, tmp_path / "x.ndjson")
     assert status == 1 and "is not a training run (no run.json)" in err
 
 

@@ -1,8 +1,6 @@
 """``qd explain`` (issue 26): linear templates, filters and activations, SmoothGrad saliency and dreams, checked
 as the literature checks explanations (model randomisation, deletion), on small models trained on real mirror
 bitmaps once for the module."""
-import contextlib
-import io
 import json
 import os
 import subprocess
@@ -13,24 +11,14 @@ import matplotlib.image
 import numpy as np
 import pytest
 
-from cli.main import main
-
 keras = pytest.importorskip("keras")
-from quickdraw.classifier import Classifier, explain, train  # noqa: E402
-from quickdraw.classifier import anatomy, model as cnn_model  # noqa: E402
+from quickdraw.classifier import Classifier, anatomy, explain, model as cnn_model, train  # noqa: E402  # noqa: E402
 from quickdraw.classifier.saliency import overlay, pad_extent, saliency  # noqa: E402
+from tests.qd_command import qd
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = ["apple", "eye", "fish", "house", "rainbow"]
 CHECKED = 50  # drawings in the randomisation and deletion checks, as the issue asks
-
-
-def _qd(*argv):
-    """Run ``qd`` in this process; return (exit status, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -134,10 +122,10 @@ def test_a_linear_run_explains_a_drawing_exactly(linear, mirror, tmp_path):
 
 def test_classify_evaluate_and_play_take_a_linear_run(linear, dataset, mirror):
     run, classifier = linear
-    status, out, err = _qd("classify", run, mirror / "full" / "simplified" / "eye.ndjson", "--top", 2)
+    status, out, err = qd("classify", run, mirror / "full" / "simplified" / "eye.ndjson", "--top", 2)
     assert status == 0, err
     assert len(out.splitlines()) == 2 and out.split()[0] in CLASSES
-    status, out, err = _qd("evaluate", run, dataset)
+    status, out, err = qd("evaluate", run, dataset)
     assert status == 0, err
     metrics = json.loads(out)
     assert metrics["examples"] == 150 and metrics["accuracy"] > 0.6  # five classes: chance is 0.2
@@ -279,17 +267,17 @@ def test_qd_explain_a_drawing_writes_the_picture_and_prints_the_guesses(cnn, mir
     run, classifier = cnn
     out = tmp_path / "why.png"
     drawing = mirror / "full" / "simplified" / "eye.ndjson"
-    status, printed, err = _qd("explain", run, drawing, "--index", 2, "--out", out)
+    status, printed, err = qd("explain", run, drawing, "--index", 2, "--out", out)
     assert status == 0, err
     guesses = classifier.top(_first_drawing_at(drawing, 2).strokes, 3)
     assert [line.split()[0] for line in printed.splitlines()[:3]] == [g[0] for g in guesses]
     assert f"wrote {out}: why the cnn says {guesses[0][0]}" in printed
     image = matplotlib.image.imread(out)
     assert image.shape[1] == 1300 and image.shape[0] > 900 and image[..., :3].std() > 0.1
-    status, _, err = _qd("explain", run, drawing, "--index", 2, "--out", out)
+    status, _, err = qd("explain", run, drawing, "--index", 2, "--out", out)
     assert status == 1 and err.startswith("qd: --out") and "--force" in err
     bitmaps = mirror / "full" / "numpy_bitmap" / "eye.npy"  # an official bitmap row is explained as it is
-    status, printed, err = _qd("explain", run, bitmaps, "--index", 7, "--out", out, "--force")
+    status, printed, err = qd("explain", run, bitmaps, "--index", 7, "--out", out, "--force")
     row = np.load(bitmaps, mmap_mode="r")[7].reshape(28, 28)
     assert status == 0 and printed.split()[0] == classifier.top_bitmap(row, 1)[0][0], err
 
@@ -307,24 +295,24 @@ def test_qd_explain_dream_writes_drawings_that_qd_classify_reads(cnn, tmp_path):
     assert STEPS == dreams.STEPS  # --help shows the library's default without importing Keras
     run, _ = cnn
     out = tmp_path / "dream.png"
-    status, printed, err = _qd("explain", run, "--dream", "house", "--steps", 80, "--out", out)
+    status, printed, err = qd("explain", run, "--dream", "house", "--steps", 80, "--out", out)
     assert status == 0, err
     assert out.is_file() and "dream of house" in printed
     from quickdraw.formats import read_path
 
     [drawing] = list(read_path(out.with_suffix(".ndjson")))
     assert drawing.word == "house" and drawing.num_points > 10
-    status, printed, err = _qd("classify", run, out.with_suffix(".ndjson"))
+    status, printed, err = qd("classify", run, out.with_suffix(".ndjson"))
     assert status == 0 and printed.split()[0] in CLASSES
 
 
 def test_qd_explain_without_a_drawing_draws_filters_and_mlp_units(cnn, synthetic_dataset, checked, tmp_path):
     run, _ = cnn
-    status, printed, err = _qd("explain", run, "--out", tmp_path / "filters.png")
+    status, printed, err = qd("explain", run, "--out", tmp_path / "filters.png")
     assert status == 0 and "first-layer filters" in printed and "SYNTHETIC" not in printed, err
     mlp = tmp_path / "mlp"
     train(synthetic_dataset, mlp, model="mlp", epochs=1, batch_size=16, verbose=0)
-    status, printed, err = _qd("explain", mlp, "--out", tmp_path / "units.png")
+    status, printed, err = qd("explain", mlp, "--out", tmp_path / "units.png")
     assert status == 0 and "first-layer units" in printed and "SYNTHETIC doodles" in printed, err
     e = explain(mlp)
     saved = keras.models.load_model(mlp / "model.keras", compile=False)
@@ -355,7 +343,7 @@ def test_bad_input_is_one_line(cnn, linear, mirror, tmp_path):
         (run, "--out", tmp_path / "x.jpg"): "PNG",
     }
     for args, words in cases.items():
-        status, printed, err = _qd("explain", *args, *([] if "--out" in args else ["--out", out]))
+        status, printed, err = qd("explain", *args, *([] if "--out" in args else ["--out", out]))
         assert status == 1 and err.startswith("qd: ") and len(err.strip().splitlines()) == 1, (args, err)
         assert words in err, (args, err)
     assert not out.exists()

@@ -1,7 +1,5 @@
 """qd export-model for classifier runs (SavedModel, LiteRT, ONNX, TF.js), each run by its own runtime against
 Keras on real mirror drawings; plain Keras loading; and what export-model refuses (both run kinds)."""
-import contextlib
-import io
 import json
 import os
 import resource
@@ -15,30 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli.main import main
-
 keras = pytest.importorskip("keras")
 from quickdraw.classifier import model as cnn_model  # noqa: E402
 from quickdraw.formats import read_path  # noqa: E402
 from quickdraw.raster.render import render  # noqa: E402
+from tests.qd_command import fails, qd
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = ["eye", "monkey", "mouth"]
 NOBODY = 65534
 TOLERANCE = 1e-5  # the issue's bound on each runtime's probabilities against Keras'
-
-
-def _qd(*argv):
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        status = main([str(a) for a in argv])
-    return status, out.getvalue(), err.getvalue()
-
-
-def _fails(argv, message):
-    status, out, err = _qd(*argv)
-    assert status == 1 and err.startswith("qd: ") and err.count("\n") == 1 and message in err, (argv, out, err)
-    return err
 
 
 def make_run(folder: Path, kind: str, classes=CLASSES, size: int = 28, seed: int = 0) -> Path:
@@ -122,7 +106,7 @@ def test_the_cnn_in_every_format_gives_keras_probabilities_with_its_classes_and_
     expected = _keras(run, bitmaps)
     out = tmp_path / "out"
     for fmt, name in (("saved_model", "cnn_saved"), ("litert", "cnn.tflite"), ("onnx", "cnn.onnx"), ("tfjs", "cnn_js")):
-        status, text, err = _qd("export-model", run, "--format", fmt, "--out", out / name)
+        status, text, err = qd("export-model", run, "--format", fmt, "--out", out / name)
         assert status == 0 and text.startswith(f"wrote {out / name}") and "class names" in text, err
     # SavedModel: TensorFlow's own loader, the labels and the contract inside the folder
     import tensorflow as tf
@@ -165,10 +149,10 @@ def test_other_kinds_export_to_onnx_and_tfjs_with_the_same_probabilities(kind, r
     import onnxruntime
 
     expected = _keras(runs[kind], bitmaps)
-    assert _qd("export-model", runs[kind], "--format", "onnx", "--out", tmp_path / "m.onnx")[0] == 0
+    assert qd("export-model", runs[kind], "--format", "onnx", "--out", tmp_path / "m.onnx")[0] == 0
     session = onnxruntime.InferenceSession(str(tmp_path / "m.onnx"))
     assert np.abs(session.run(None, {"bitmap": bitmaps})[0] - expected).max() < TOLERANCE
-    assert _qd("export-model", runs[kind], "--format", "tfjs", "--out", tmp_path / "js")[0] == 0
+    assert qd("export-model", runs[kind], "--format", "tfjs", "--out", tmp_path / "js")[0] == 0
     modules = _node_modules()
     if modules is None:
         pytest.skip("no npm: the TF.js export is not run in node")
@@ -193,23 +177,23 @@ def test_plain_keras_loads_a_qd_model_after_importing_quickdraw_classifier_in_ei
 def test_export_refuses_in_one_line_and_writes_nothing(runs, tmp_path):
     run = runs["cnn"]
     out = tmp_path / "out"
-    _fails(["export-model", run, "--format", "pickle", "--out", out], "unknown --format 'pickle'")
-    _fails(["export-model", run, "--format", "onnx", "--out", out / "m.tflite"], "a onnx model is a file ending in .onnx")
-    _fails(["export-model", run, "--format", "tfjs", "--out", out / "m.onnx"], "writes a folder")
-    _fails(["export-model", run, "--format", "sketch-rnn-js", "--out", out / "m.gen.json"], "is a classifier run")
+    fails(["export-model", run, "--format", "pickle", "--out", out], "unknown --format 'pickle'")
+    fails(["export-model", run, "--format", "onnx", "--out", out / "m.tflite"], "a onnx model is a file ending in .onnx")
+    fails(["export-model", run, "--format", "tfjs", "--out", out / "m.onnx"], "writes a folder")
+    fails(["export-model", run, "--format", "sketch-rnn-js", "--out", out / "m.gen.json"], "is a classifier run")
     rnn = tmp_path / "rnn"
     rnn.mkdir()
     (rnn / "run.json").write_text(json.dumps({"kind": "sketchrnn"}))
-    _fails(["export-model", rnn, "--format", "onnx", "--out", out / "m.onnx"],
+    fails(["export-model", rnn, "--format", "onnx", "--out", out / "m.onnx"],
            f"--format onnx exports classifier runs; {rnn} is a Sketch-RNN run")
-    _fails(["export-model", tmp_path / "nothing", "--out", out], "is not a run folder")
+    fails(["export-model", tmp_path / "nothing", "--out", out], "is not a run folder")
     corrupt = tmp_path / "corrupt"
     shutil.copytree(run, corrupt)
     (corrupt / "model.keras").write_bytes(b"PK\x03\x04 not a zip")
-    _fails(["export-model", corrupt, "--format", "onnx", "--out", out / "m.onnx"], "is corrupt")
+    fails(["export-model", corrupt, "--format", "onnx", "--out", out / "m.onnx"], "is corrupt")
     zipped = (run / "model.keras").read_bytes()
     (corrupt / "model.keras").write_bytes(zipped[: len(zipped) // 2])
-    _fails(["export-model", corrupt, "--out", out / "sm"], "is corrupt")
+    fails(["export-model", corrupt, "--out", out / "sm"], "is corrupt")
     assert not out.exists()  # nothing written, not even the folder
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary leftovers
 
@@ -218,19 +202,19 @@ def test_an_existing_out_is_replaced_only_with_force_and_only_if_it_is_an_export
     run = runs["linear"] if "linear" in runs else runs["mlp"]
     target = tmp_path / "m.onnx"
     target.write_bytes(b"mine")
-    _fails(["export-model", run, "--format", "onnx", "--out", target], f"--out {target} already exists; add --force")
+    fails(["export-model", run, "--format", "onnx", "--out", target], f"--out {target} already exists; add --force")
     assert target.read_bytes() == b"mine" and sorted(os.listdir(tmp_path)) == ["m.onnx"]
-    assert _qd("export-model", run, "--format", "onnx", "--out", target, "--force")[0] == 0
+    assert qd("export-model", run, "--format", "onnx", "--out", target, "--force")[0] == 0
     assert target.stat().st_size > 1000 and (tmp_path / "m.onnx.labels.txt").is_file()
     folder = tmp_path / "web"
-    assert _qd("export-model", run, "--format", "tfjs", "--out", folder)[0] == 0
-    _fails(["export-model", run, "--format", "tfjs", "--out", folder], "already exists; add --force")
-    assert _qd("export-model", run, "--format", "saved_model", "--out", folder, "--force")[0] == 0
+    assert qd("export-model", run, "--format", "tfjs", "--out", folder)[0] == 0
+    fails(["export-model", run, "--format", "tfjs", "--out", folder], "already exists; add --force")
+    assert qd("export-model", run, "--format", "saved_model", "--out", folder, "--force")[0] == 0
     assert (folder / "saved_model.pb").is_file() and not (folder / "model.json").exists()
     theirs = tmp_path / "theirs"
     theirs.mkdir()
     (theirs / "essay.txt").write_text("keep me")
-    _fails(["export-model", run, "--format", "tfjs", "--out", theirs, "--force"], "holds something qd did not write")
+    fails(["export-model", run, "--format", "tfjs", "--out", theirs, "--force"], "holds something qd did not write")
     assert os.listdir(theirs) == ["essay.txt"]
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
@@ -249,12 +233,12 @@ def decoder_run(mirror, tmp_path_factory):
 def test_sketchrnn_export_refuses_an_existing_file_without_force(decoder_run, tmp_path):
     out = tmp_path / "eye.gen.json"
     out.write_text("mine")
-    _fails(["export-model", decoder_run, "--out", out], f"--out {out} already exists; add --force to replace it")
+    fails(["export-model", decoder_run, "--out", out], f"--out {out} already exists; add --force to replace it")
     assert out.read_text() == "mine"
-    status, text, err = _qd("export-model", decoder_run, "--out", out, "--force")
+    status, text, err = qd("export-model", decoder_run, "--out", out, "--force")
     assert status == 0 and json.loads(out.read_text())[0]["name"] == "eye", err
-    _fails(["export-model", decoder_run, "--format", "tfjs", "--out", tmp_path / "js"], "is a Sketch-RNN run")
-    _fails(["export-model", decoder_run, "--format", "gif", "--out", tmp_path / "x.gen.json"], "unknown --format 'gif'")
+    fails(["export-model", decoder_run, "--format", "tfjs", "--out", tmp_path / "js"], "is a Sketch-RNN run")
+    fails(["export-model", decoder_run, "--format", "gif", "--out", tmp_path / "x.gen.json"], "unknown --format 'gif'")
     assert sorted(os.listdir(tmp_path)) == ["eye.gen.json"]
 
 

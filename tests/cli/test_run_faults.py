@@ -13,24 +13,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from cli.main import main
 from tests.sketch_run import tiny_run
 
 keras = pytest.importorskip("keras")
 from quickdraw import classifier  # noqa: E402
 from quickdraw.classifier import training  # noqa: E402
+from tests.qd_command import fails
 
 ROOT = Path(__file__).resolve().parents[2]
 QD = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main(sys.argv[1:]))"]
 NOBODY = 65534
-
-
-def _fails(capsys, argv, message):
-    """Run ``qd argv``: exit 1 with one line ``qd: ...`` holding ``message``."""
-    assert main([str(a) for a in argv]) == 1, argv
-    err = capsys.readouterr().err
-    assert err.startswith("qd: ") and err.count("\n") == 1 and message in err, (argv, err)
-    return err
 
 
 @pytest.fixture(scope="module")
@@ -76,15 +68,15 @@ def test_counts_and_seeds_are_refused_before_any_work(sketch_run, synthetic_data
     cat = mirror / "full/simplified/cat.ndjson"
     npz = sketch_run.parent / "eye.npz"
     # A model or sketch that does not exist: the count must be refused before either is looked at.
-    _fails(capsys, ["interpolate", sketch_run, tmp_path / "no.npz", tmp_path / "no.npz", "--steps", 100000],
+    fails(["interpolate", sketch_run, tmp_path / "no.npz", tmp_path / "no.npz", "--steps", 100000],
            "--steps must be at most 64, not 100000")
-    _fails(capsys, ["generate", tmp_path / "nothing", "--n", 100000], "--n must be at most 256, not 100000")
-    _fails(capsys, ["reconstruct", tmp_path / "nothing", npz, "--n", 100000], "--n must be at most 256")
-    _fails(capsys, ["complete", sketch_run, cat, "--n", 1000], "--n must be at most 64, not 1000")
-    _fails(capsys, ["generate", sketch_run, "--seed=-1", "--out", tmp_path / "g.png"], "--seed must be at least 0")
-    _fails(capsys, ["complete", sketch_run, cat, "--seed=-1", "--out", tmp_path / "c.png"], "--seed must be at least 0")
-    _fails(capsys, ["train-rnn", npz, "--out", tmp_path / "rnn", "--seed=-1"], "--seed must be at least 0")
-    _fails(capsys, ["train-cnn", synthetic_dataset, "--out", tmp_path / "cnn", "--seed=-1"], "--seed must be at least 0")
+    fails(["generate", tmp_path / "nothing", "--n", 100000], "--n must be at most 256, not 100000")
+    fails(["reconstruct", tmp_path / "nothing", npz, "--n", 100000], "--n must be at most 256")
+    fails(["complete", sketch_run, cat, "--n", 1000], "--n must be at most 64, not 1000")
+    fails(["generate", sketch_run, "--seed=-1", "--out", tmp_path / "g.png"], "--seed must be at least 0")
+    fails(["complete", sketch_run, cat, "--seed=-1", "--out", tmp_path / "c.png"], "--seed must be at least 0")
+    fails(["train-rnn", npz, "--out", tmp_path / "rnn", "--seed=-1"], "--seed must be at least 0")
+    fails(["train-cnn", synthetic_dataset, "--out", tmp_path / "cnn", "--seed=-1"], "--seed must be at least 0")
     assert sorted(os.listdir(tmp_path)) == []  # no stub run left to block the folder
 
 
@@ -94,16 +86,16 @@ def test_corrupt_sketch_run_files_are_one_line_errors(sketch_run, mirror, tmp_pa
     npz = sketch_run.parent / "eye.npz"
     best = (run / "best.npz").read_bytes()
     (run / "best.npz").write_bytes(b"")
-    _fails(capsys, ["generate", run, "--out", tmp_path / "g.png"], f"{run / 'best.npz'} is corrupt")
-    _fails(capsys, ["complete", run, mirror / "full/simplified/cat.ndjson", "--out", tmp_path / "c.png"],
+    fails(["generate", run, "--out", tmp_path / "g.png"], f"{run / 'best.npz'} is corrupt")
+    fails(["complete", run, mirror / "full/simplified/cat.ndjson", "--out", tmp_path / "c.png"],
            f"{run / 'best.npz'} is corrupt")
     (run / "best.npz").write_bytes(best[: len(best) // 2])
-    _fails(capsys, ["evaluate", run, npz], f"{run / 'best.npz'} is corrupt")
+    fails(["evaluate", run, npz], f"{run / 'best.npz'} is corrupt")
     checkpoint = run / "checkpoint.npz"
     checkpoint.write_bytes(checkpoint.read_bytes()[:-200])
-    _fails(capsys, ["train-rnn", npz, "--out", run, "--resume", "--steps", 50], f"{checkpoint} is corrupt")
+    fails(["train-rnn", npz, "--out", run, "--resume", "--steps", 50], f"{checkpoint} is corrupt")
     (run / "run.json").write_text("[]")
-    _fails(capsys, ["generate", run, "--out", tmp_path / "g.png"], f"{run / 'run.json'} is corrupt")
+    fails(["generate", run, "--out", tmp_path / "g.png"], f"{run / 'run.json'} is corrupt")
     assert not (tmp_path / "g.png").exists() and not (tmp_path / "c.png").exists()
 
 
@@ -113,18 +105,18 @@ def test_corrupt_cnn_run_files_are_one_line_errors(synthetic_dataset, tmp_path, 
     run = tmp_path / "run"
     run.mkdir()
     (run / "run.json").write_text("[]")
-    _fails(capsys, ["classify", run, drawing], f"{run / 'run.json'} is corrupt")
+    fails(["classify", run, drawing], f"{run / 'run.json'} is corrupt")
     info = {"kind": "cnn", "status": "training", "dataset": str(synthetic_dataset), "image_size": 28,
             "classes": ["circle", "square", "star"], "synthetic": True, "settings": {"model": "mlp", "epochs": 2}}
     (run / "run.json").write_text(json.dumps(info))
     (run / "checkpoint").mkdir()
     (run / "checkpoint" / "state.json").write_text("[]")
     (run / "checkpoint" / "last.weights.h5").write_bytes(b"\x89HDF\r\n")
-    _fails(capsys, ["train-cnn", synthetic_dataset, "--out", run, "--resume"], "a checkpoint file is corrupt")
+    fails(["train-cnn", synthetic_dataset, "--out", run, "--resume"], "a checkpoint file is corrupt")
     (run / "run.json").write_text(json.dumps({**info, "status": "done"}))
     for content in (b"", b"PK\x03\x04 not really a zip", _zip_of_junk(tmp_path)):
         (run / "model.keras").write_bytes(content)
-        err = _fails(capsys, ["classify", run, drawing], f"{run / 'model.keras'} is corrupt")
+        err = fails(["classify", run, drawing], f"{run / 'model.keras'} is corrupt")
         assert "not found" not in err.lower()
 
 
@@ -139,11 +131,11 @@ def _zip_of_junk(tmp_path):
 def test_out_folders_that_cannot_take_a_run(sketch_run, synthetic_dataset, tmp_path, capsys, monkeypatch):
     npz = sketch_run.parent / "eye.npz"
     (tmp_path / "file").write_text("mine")
-    _fails(capsys, ["train-rnn", npz, "--out", tmp_path / "file"], "is a file")
-    _fails(capsys, ["train-cnn", synthetic_dataset, "--out", tmp_path / "file"], "is a file")
+    fails(["train-rnn", npz, "--out", tmp_path / "file"], "is a file")
+    fails(["train-cnn", synthetic_dataset, "--out", tmp_path / "file"], "is a file")
     monkeypatch.chdir(tmp_path)
-    _fails(capsys, ["train-rnn", npz, "--out", "."], ". is not empty and holds no training run")
-    _fails(capsys, ["train-cnn", synthetic_dataset, "--out", "."], ". is not empty and holds no training run")
+    fails(["train-rnn", npz, "--out", "."], ". is not empty and holds no training run")
+    fails(["train-cnn", synthetic_dataset, "--out", "."], ". is not empty and holds no training run")
     assert sorted(os.listdir(tmp_path)) == ["file"] and (tmp_path / "file").read_text() == "mine"
 
 
@@ -219,7 +211,7 @@ def test_a_second_trainer_of_a_run_folder_is_refused_naming_the_first(sketch_run
         _wait_for([rnn / "run.json", rnn / ".train.lock"], first_rnn)
         _wait_for([cnn / "run.json", cnn / ".train.lock"], first_cnn)
         # Small --steps: a second trainer that were let in would stop soon instead of training on.
-        _fails(capsys, ["train-rnn", npz, "--out", rnn, "--resume", "--steps", 7],
+        fails(["train-rnn", npz, "--out", rnn, "--resume", "--steps", 7],
                f"{rnn} is in use: process {first_rnn.pid} is training it")
         second = subprocess.run([*QD, "train-cnn", str(synthetic_dataset), "--out", str(cnn), "--resume"], cwd=ROOT,
                                 capture_output=True, text=True, timeout=60)

@@ -17,20 +17,11 @@ import pytest
 from cli.main import main
 from quickdraw.fetch import cache
 from tests.hostile_server import hostile, replace  # noqa: F401
+from tests.qd_command import fails
 
 
 def _files(folder: Path) -> list[str]:
     return sorted(str(p.relative_to(folder)) for p in folder.rglob("*")) if folder.exists() else []
-
-
-def _fails(capsys, argv, *needles) -> str:
-    """``qd argv`` exits 1 with one line ``qd: ...`` holding every needle, and no traceback."""
-    assert main([str(a) for a in argv]) == 1, argv
-    err = capsys.readouterr().err
-    assert err.startswith("qd: ") and err.count("\n") == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    return err
 
 
 class _Evil:
@@ -71,7 +62,7 @@ def test_a_whole_download_with_an_md5_is_parsed_before_it_is_cached(hostile, tmp
     """The server sends the bad bytes with their own, correct md5: refused in one line, nothing cached."""
     replace(hostile, rel, body, md5=True)
     category, fmt = Path(rel).stem, "sketchrnn" if rel.endswith(".npz") else "simplified"
-    _fails(capsys, ["download", category, "--format", fmt, "--mirror", hostile.url, "--cache-dir", tmp_path / "c"],
+    fails(["download", category, "--format", fmt, "--mirror", hostile.url, "--cache-dir", tmp_path / "c"],
            needle)
     assert not [f for f in _files(tmp_path / "c") if Path(f).suffix in (".ndjson", ".npz", ".part")], \
         _files(tmp_path / "c")
@@ -100,13 +91,13 @@ def test_a_mirror_url_python_cannot_split_is_refused_in_one_line(tmp_path, capsy
         pytest.importorskip("keras")
         argv = ["generate", "bird", "--model-mirror", "http://[::1", "--cache-dir", tmp_path / "c",
                 "--out", tmp_path / "g.png"]
-    _fails(capsys, argv, "'http://[::1' is not a usable URL")
+    fails(argv, "'http://[::1' is not a usable URL")
     assert _files(tmp_path) == []
 
 
 def test_a_download_out_name_too_long_for_the_file_system_is_refused_in_one_line(tmp_path, capsys, mirror):
     out = tmp_path / ("x" * 5000)
-    _fails(capsys, ["download", "cat", "--mirror", mirror, "--out", out], "has a name of 5000 bytes")
+    fails(["download", "cat", "--mirror", mirror, "--out", out], "has a name of 5000 bytes")
     assert _files(tmp_path) == []
 
 
@@ -115,5 +106,5 @@ def test_a_download_out_name_too_long_for_the_file_system_is_refused_in_one_line
 def test_a_bitmap_file_with_a_bad_header_is_described_as_it_is(hostile, tmp_path, capsys, shape, needle):
     rows = max(shape[0], 0)
     replace(hostile, "numpy_bitmap/cat.npy", _npy_header("|u1", shape) + bytes(rows * shape[1]), md5=True)
-    _fails(capsys, ["download", "cat", "--format", "bitmap", "--mirror", hostile.url, "--out", tmp_path / "o"], needle)
+    fails(["download", "cat", "--format", "bitmap", "--mirror", hostile.url, "--out", tmp_path / "o"], needle)
     assert _files(tmp_path) == []

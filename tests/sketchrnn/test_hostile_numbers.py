@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from cli.main import main
+from tests.qd_command import fails, listing
 from tests.sketch_run import tiny_run
 
 pytest.importorskip("keras")
@@ -24,19 +25,6 @@ def run(mirror, tmp_path_factory) -> Path:
     return tiny_run(mirror, tmp_path_factory)
 
 
-def _fails(capsys, argv, *needles) -> str:
-    assert main([str(a) for a in argv]) == 1, argv
-    err = capsys.readouterr().err
-    assert err.startswith("qd: ") and err.count("\n") == 1 and "Traceback" not in err, err
-    for needle in needles:
-        assert needle in err, (needle, err)
-    return err
-
-
-def _listing(folder: Path) -> list[str]:
-    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
-
-
 @pytest.mark.parametrize("temperature", ["inf", "nan", "-inf", "0", "-1", "1e-300", "1e300"])
 @pytest.mark.parametrize("command", ["generate", "complete"])
 @pytest.mark.parametrize("model", ["run", "gen.json"])
@@ -47,8 +35,8 @@ def test_a_temperature_that_samples_nothing_is_refused_before_any_file(run, mirr
     for out in ("out.png", "out.ndjson") if command == "generate" else ("out.png",):
         argv = [command, spec, *([mirror / "full/simplified/eye.ndjson"] if command == "complete" else []),
                 f"--temperature={temperature}", "--out", tmp_path / out]
-        _fails(capsys, argv, "--temperature must be")
-    assert _listing(tmp_path) == []
+        fails(argv, "--temperature must be")
+    assert listing(tmp_path) == []
 
 
 def test_generated_drawings_at_the_highest_temperature_are_finite_and_in_range(run, tmp_path, capsys):
@@ -71,8 +59,8 @@ def test_generated_drawings_at_the_highest_temperature_are_finite_and_in_range(r
 def test_hparams_out_of_range_are_refused_before_allocating_and_leave_no_folder(run, tmp_path, capsys, hparams,
                                                                                  needle):
     out = tmp_path / "new" / "run"
-    _fails(capsys, ["train-rnn", run.parent / "eye.npz", "--out", out, "--hparams", hparams, "--steps", "2"], needle)
-    assert _listing(tmp_path) == []
+    fails(["train-rnn", run.parent / "eye.npz", "--out", out, "--hparams", hparams, "--steps", "2"], needle)
+    assert listing(tmp_path) == []
 
 
 @pytest.mark.parametrize("change, needle", [({"dec_rnn_size": 10 ** 9}, "dec_rnn_size must be at most 4096"),
@@ -83,8 +71,8 @@ def test_an_edited_hparams_json_is_refused_in_one_line(run, tmp_path, capsys, ch
     shutil.copytree(run, copy)
     values = json.loads((copy / "hparams.json").read_text())
     (copy / "hparams.json").write_text(json.dumps({**values, **change}))
-    _fails(capsys, ["generate", copy, "--out", tmp_path / "g.png"], "hparams.json is corrupt", needle)
-    _fails(capsys, ["train-rnn", run.parent / "eye.npz", "--out", copy, "--resume", "--steps", "100"], needle)
+    fails(["generate", copy, "--out", tmp_path / "g.png"], "hparams.json is corrupt", needle)
+    fails(["train-rnn", run.parent / "eye.npz", "--out", copy, "--resume", "--steps", "100"], needle)
 
 
 @pytest.mark.parametrize("info, needle", [({"max_seq_len": 10 ** 12}, "info max_seq_len must be at most 10000"),
@@ -94,7 +82,7 @@ def test_a_gen_json_with_sizes_out_of_range_says_what_is_wrong(tmp_path, capsys,
     head, shapes, weights = json.loads(GEN_JSON.read_text())
     crafted = tmp_path / "crafted.gen.json"
     crafted.write_text(json.dumps([{**head, **info}, shapes, weights]))
-    err = _fails(capsys, ["generate", crafted, "--out", tmp_path / "g.png"], needle)
+    err = fails(["generate", crafted, "--out", tmp_path / "g.png"], needle)
     assert "positive number" not in err
 
 
@@ -106,7 +94,7 @@ def test_weights_that_are_not_finite_are_refused_when_a_run_is_loaded(run, tmp_p
         arrays = {k: f[k] for k in f.files}
     arrays["model/0"] = np.full_like(arrays["model/0"], np.nan)
     np.savez(copy / "best.npz", **arrays)
-    _fails(capsys, ["generate", copy, "--out", tmp_path / "g.png"], "best.npz holds weights that are not finite")
+    fails(["generate", copy, "--out", tmp_path / "g.png"], "best.npz holds weights that are not finite")
     assert not (tmp_path / "g.png").exists()
 
 
@@ -118,13 +106,13 @@ def test_a_run_stopped_before_its_first_checkpoint_is_restarted_with_force(run, 
     for name in ("checkpoint.npz", "best.npz"):
         (copy / name).unlink()
     npz = run.parent / "eye.npz"
-    _fails(capsys, ["train-rnn", npz, "--out", copy, "--resume", "--steps", "100"],
+    fails(["train-rnn", npz, "--out", copy, "--resume", "--steps", "100"],
            "stopped before its first checkpoint", "--force")
-    _fails(capsys, ["train-rnn", npz, "--out", copy, "--steps", "100"], "stopped before its first checkpoint",
+    fails(["train-rnn", npz, "--out", copy, "--steps", "100"], "stopped before its first checkpoint",
            "--force starts it again")
 
 
 def test_a_refused_training_leaves_no_folder(run, tmp_path, capsys):
-    _fails(capsys, ["train-rnn", tmp_path / "missing.npz", "--out", tmp_path / "a" / "b", "--steps", "2"],
+    fails(["train-rnn", tmp_path / "missing.npz", "--out", tmp_path / "a" / "b", "--steps", "2"],
            "no such file")
-    assert _listing(tmp_path) == []
+    assert listing(tmp_path) == []
