@@ -53,7 +53,7 @@ class GuessPad(Sketchpad):
         self.saliency: np.ndarray | None = None
         self.run_in_background("warm up", lambda job: classifier.warm_up())
 
-    def on_strokes_changed(self, strokes) -> None:
+    def on_strokes_changed(self, strokes, echo: bool = True) -> None:
         if not strokes:
             self.cancel("guess")
             self.guesses, self.bitmap = [], None
@@ -86,7 +86,7 @@ class GuessPad(Sketchpad):
             self.guessed_change = change
             self.latencies.append(time.perf_counter() - changed)
             self.refresh("panel")
-            if self.echo:
+            if self.echo and echo:
                 self.echo("   ".join(f"{name} {p:.0%}" for name, p in self.guesses))
 
         self.run_in_background("guess", guess, shown)
@@ -97,7 +97,7 @@ class GuessPad(Sketchpad):
         self.explaining = not self.explaining
         if self.explaining:
             self.set_status("explaining: red where the ink counts for the top guess, blue against (SmoothGrad)")
-            self.on_strokes_changed(list(self.strokes))
+            self.on_strokes_changed(list(self.strokes), echo=False)  # the same guesses, now explained
         else:
             self._show_saliency(None)
             self.set_status("")
