@@ -74,3 +74,4 @@ def test_show_out_png_has_the_title_its_help_promises(mirror, tmp_path, capsys):
     picture = matplotlib.image.imread(out)
     top = picture[: int(0.06 * len(picture)), :, :3]
     assert (top < 0.5).any(), "no title over the grid"
+

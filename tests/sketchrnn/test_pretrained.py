@@ -241,6 +241,38 @@ def test_qd_models_lists_names_and_marks_the_cached(models, tmp_path):
     assert status == 1 and err.count("\n") == 1
 
 
+def test_an_accepted_bird_past_the_pad_stays_in_view_and_is_saved_in_the_frame(display, models, tmp_path, mirror):
+    """Issue 24 point 10, in a real window: the official bird, started small on the pad, draws its
+    candidate far past the 0-255 frame; enter accepts it, the pad widens to keep it all in view, and
+    the saved ndjson holds the drawing brought into the frame by the simplified format's recipe."""
+    import os
+
+    import numpy as np
+
+    first = json.loads((mirror / "full/simplified/bird.ndjson").read_text().splitlines()[3])["drawing"][:2]
+    given = [[[x * 0.5 + 125 for x in xs], [y * 0.5 + 120 for y in ys]] for xs, ys in first]
+    (tmp_path / "script.json").write_text(json.dumps({"strokes": given, "keys": ["enter", "s", "q"]}))
+    out = tmp_path / "window.png"
+    env = {"DISPLAY": display, "MPLBACKEND": "TkAgg", "QD_CANVAS_SCRIPT": str(tmp_path / "script.json"),
+           "QD_MODEL_MIRROR": str(models), "QD_CACHE": str(tmp_path / "cache")}
+    status, _, err = _qd("complete", "bird", "--interactive", "--n", 1, "--seed", 2, "--temperature", 0.25,
+                         "--out", out, env={**os.environ, **env})
+    assert status == 0, err[-2000:]
+    from quickdraw.formats import read_path
+
+    [saved] = list(read_path(out.with_suffix(".ndjson")))
+    points = np.concatenate(saved.strokes, axis=1)
+    assert len(saved.strokes) > 2 and points.min() == 0 and points.max() == 255  # the recipe's frame, not a clip
+    drawn = [np.asarray(s, float) for s in given]
+    assert [s.tolist() for s in saved.strokes[:2]] != [np.round(s).astype(int).tolist() for s in drawn]
+    import matplotlib.image
+
+    pad = matplotlib.image.imread(out)[..., :3]
+    pad = pad[:, : pad.shape[1] // 2]
+    grey = (np.abs(pad - 0.8).max(axis=2) < 0.03).sum()
+    assert grey > 300  # the widened pad shows where the 0-255 frame lies (a light grey square) inside it
+
+
 def test_complete_bird_in_a_real_window(display, models, tmp_path, mirror):
     import os
 
