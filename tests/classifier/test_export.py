@@ -18,10 +18,10 @@ from quickdraw.classifier import model as cnn_model  # noqa: E402
 from quickdraw.formats import read_path  # noqa: E402
 from quickdraw.raster.render import render  # noqa: E402
 from tests.qd_command import fails, qd
+from tests.unprivileged import permissions_hold
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = ["eye", "monkey", "mouth"]
-NOBODY = 65534
 TOLERANCE = 1e-5  # the issue's bound on each runtime's probabilities against Keras'
 
 
@@ -243,9 +243,8 @@ def test_sketchrnn_export_refuses_an_existing_file_without_force(decoder_run, tm
 
 
 def test_a_read_only_folder_is_refused_in_one_line_for_both_run_kinds(runs, decoder_run):
-    """As user nobody (root writes anywhere): --out in a read-only folder, no traceback, nothing left."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to run a process as nobody")
+    """--out in a read-only folder (permissions enforced even for root: tests/unprivileged.py): one line,
+    no traceback, nothing left."""
     shared = Path(tempfile.mkdtemp(prefix="qd-readonly-export-"))
     try:
         shutil.copytree(runs["cnn"], shared / "cnn")
@@ -257,11 +256,10 @@ def test_a_read_only_folder_is_refused_in_one_line_for_both_run_kinds(runs, deco
         commands = [["export-model", shared / "rnn", "--out", shared / "ro" / "eye.gen.json"],
                     ["export-model", shared / "cnn", "--format", "onnx", "--out", shared / "ro" / "cnn.onnx"],
                     ["export-model", shared / "cnn", "--out", shared / "ro" / "new" / "saved"]]
-        # everything is imported before the privileges drop, so the checkout may lie where nobody cannot read
-        code = ("import json, os, sys; from cli.main import main; import cli.models, quickdraw.classifier.export, "
-                "sketchrnn.official, sketchrnn.runs, quickdraw.core.atomic; os.setgid(%d); os.setuid(%d); "
-                "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]" % (NOBODY, NOBODY))
-        done = subprocess.run([sys.executable, "-c", code, json.dumps([[str(a) for a in c] for c in commands])],
+        code = ("import json, sys; from cli.main import main; "
+                "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]")
+        done = subprocess.run(permissions_hold([sys.executable, "-c", code,
+                                                json.dumps([[str(a) for a in c] for c in commands])]),
                               cwd=ROOT, capture_output=True, text=True, timeout=120,
                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
         left = os.listdir(shared / "ro")

@@ -19,10 +19,10 @@ keras = pytest.importorskip("keras")
 from quickdraw import classifier  # noqa: E402
 from quickdraw.classifier import training  # noqa: E402
 from tests.qd_command import fails
+from tests.unprivileged import permissions_hold
 
 ROOT = Path(__file__).resolve().parents[2]
 QD = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main(sys.argv[1:]))"]
-NOBODY = 65534
 
 
 @pytest.fixture(scope="module")
@@ -141,10 +141,9 @@ def test_out_folders_that_cannot_take_a_run(sketch_run, synthetic_dataset, tmp_p
 
 def test_read_only_folders_are_refused_before_work_and_evaluate_still_prints(sketch_run, synthetic_dataset, mirror,
                                                                             cnn_runs, capsys):
-    """As user nobody (root writes anywhere): read-only --out of train-cnn, train-rnn, complete; evaluate of a
-    read-only run prints its metrics and one line saying the eval files were not written."""
-    if os.geteuid() != 0:
-        pytest.skip("needs root to run a process as nobody")
+    """Read-only --out of train-cnn, train-rnn, complete (permissions enforced even for root:
+    tests/unprivileged.py); evaluate of a read-only run prints its metrics and one line saying the eval
+    files were not written."""
     shared = Path(tempfile.mkdtemp(prefix="qd-readonly-"))
     try:
         for name, source in (("data", synthetic_dataset), ("rnn", sketch_run), ("cnn", cnn_runs[0])):
@@ -159,22 +158,13 @@ def test_read_only_folders_are_refused_before_work_and_evaluate_still_prints(ske
                     ["train-rnn", sketch_run.parent / "eye.npz", "--out", shared / "ro"],
                     ["complete", shared / "rnn", shared / "cat.ndjson", "--out", shared / "ro" / "done.png"],
                     ["evaluate", shared / "cnn", shared / "data"]]
-        # The child imports all of qd (and the standard modules it loads late) while it is still root, then
-        # drops to nobody: the checkout may live where nobody can enter (a clone under /root or a mktemp -d
-        # folder, mode 700), and nothing may be read from it after the drop. It runs in a folder nobody reads.
-        code = ("import json, os, sys, importlib, pkgutil; sys.path.insert(0, sys.argv[2]); "
-                "from cli.main import main\n"
-                "for package in ('cli', 'quickdraw', 'sketchrnn'):\n"
-                "    for module in pkgutil.walk_packages(importlib.import_module(package).__path__, package + '.'):\n"
-                "        try:\n"
-                "            importlib.import_module(module.name)\n"
-                "        except Exception:\n"
-                "            pass  # optional extras absent (apache-beam, jax, ...)\n"
-                "import encodings.cp437, zipfile\n"
-                "os.setgid(%d); os.setuid(%d)\n"
-                "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]" % (NOBODY, NOBODY))
-        done = subprocess.run([sys.executable, "-c", code, json.dumps([[str(a) for a in c] for c in commands]),
-                               str(ROOT)], cwd=shared, capture_output=True, text=True, timeout=240,
+        # Permissions must hold for the child (root overrides them), and it must still read the checkout and
+        # its .venv wherever they live (a clone in a folder only root may enter): tests/unprivileged.py.
+        code = ("import json, sys; from cli.main import main; "
+                "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]")
+        done = subprocess.run(permissions_hold([sys.executable, "-c", code,
+                                                json.dumps([[str(a) for a in c] for c in commands])]),
+                              cwd=shared, capture_output=True, text=True, timeout=240,
                               env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
     finally:
         shutil.rmtree(shared, ignore_errors=True)
