@@ -19,6 +19,7 @@ pen-up to the first candidate points in the page, median and p95 over ``--drawin
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import shutil
@@ -320,8 +321,8 @@ def notebook(run: Path, tmp: Path, n: int) -> None:
             before = json.loads(lab.kernel(page, "print(len(pad.raw_strokes))"))
             injected = draw(page, canvas, [s.tolist() for s in eye], step_ms=rate, pause_s=0.15)
             time.sleep(1.0)
-            received = json.loads(lab.kernel(page, f"print(json.dumps([s.T.tolist() for s in pad.raw_strokes[{before}:]]))"))
-            stats = page.evaluate("() => window.qdNotebook")
+            received = json.loads(lab.kernel(
+                page, f"print(json.dumps([s.T.tolist() for s in pad.raw_strokes[{before}:]]))"))
             total, got, within, worst = score([np.array(s, float).T for s in injected], received)
             print(f"  guess_pad {rate:3d} ms/point: {got}/{total} {got / total:.1%}, strokes within 2 units "
                   f"{within}/{len(injected)} (max {worst:.2f})", flush=True)
@@ -386,7 +387,14 @@ def main() -> None:
             else:
                 desktop(args.old, run, tmp, classes)
         if not args.skip_notebook:
-            notebook(run, tmp, args.drawings)
+            from tests.browser import CHROMIUM
+
+            missing = [name for name in ("playwright", "jupyterlab", "anywidget") if importlib.util.find_spec(name) is None]
+            if missing or not Path(CHROMIUM).exists():
+                print(f"notebook: needs {', '.join(missing) or 'Chromium'} (pip install -e '.[test]'; apt-get install "
+                      "chromium); skipped")
+            else:
+                notebook(run, tmp, args.drawings)
 
 
 if __name__ == "__main__":
