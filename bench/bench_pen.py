@@ -389,7 +389,8 @@ def main() -> None:
         if not args.skip_notebook:
             from tests.browser import CHROMIUM
 
-            missing = [name for name in ("playwright", "jupyterlab", "anywidget") if importlib.util.find_spec(name) is None]
+            missing = [name for name in ("playwright", "jupyterlab", "anywidget")
+                       if importlib.util.find_spec(name) is None]
             if missing or not Path(CHROMIUM).exists():
                 print(f"notebook: needs {', '.join(missing) or 'Chromium'} (pip install -e '.[test]'; apt-get install "
                       "chromium); skipped")
