@@ -52,7 +52,7 @@ def soft_bitmap(points, size: int, radius=None, softness=SOFTNESS):
     """Soft bitmaps (N, size, size, 1) in 0-1 of drawings given as points (N, K, M, 2) in any frame."""
     radius = line_radius(size) if radius is None else radius
     pixels = to_pixels(to_frame(points), size)
-    n, strokes = ops.shape(points)[0], points.shape[1]
+    n = ops.shape(points)[0]
     centres = np.arange(size, dtype="float32") + 0.5
     gy, gx = np.meshgrid(centres, centres, indexing="ij")
     grid = ops.reshape(ops.convert_to_tensor(np.stack([gx.ravel(), gy.ravel()], 1)), (1, 1, -1, 1, 2))
