@@ -8,8 +8,11 @@ override permissions (``setpriv``, util-linux): it reads what root owns, and a f
 """
 from __future__ import annotations
 
+import json
 import os
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -24,3 +27,13 @@ def permissions_hold(cmd: list[str]) -> list[str]:
     if setpriv is None:
         pytest.skip("root overrides file permissions and setpriv (util-linux) is absent to stop it")
     return [setpriv, f"--bounding-set={DROPPED}", f"--inh-caps={DROPPED}", "--", *cmd]
+
+
+def qd_commands(commands, cwd, timeout: float = 240) -> subprocess.CompletedProcess:
+    """Run each ``qd`` argv of ``commands`` in one child for which permissions hold; it prints ``status N``
+    after each. Returns the finished process (its stdout and stderr as text)."""
+    code = ("import json, sys; from cli.main import main; "
+            "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]")
+    argv = json.dumps([[str(a) for a in c] for c in commands])
+    return subprocess.run(permissions_hold([sys.executable, "-c", code, argv]), cwd=cwd, capture_output=True,
+                          text=True, timeout=timeout, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})

@@ -18,7 +18,7 @@ from quickdraw.classifier import model as cnn_model  # noqa: E402
 from quickdraw.formats import read_path  # noqa: E402
 from quickdraw.raster.render import render  # noqa: E402
 from tests.qd_command import fails, qd
-from tests.unprivileged import permissions_hold
+from tests.unprivileged import qd_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 CLASSES = ["eye", "monkey", "mouth"]
@@ -256,12 +256,7 @@ def test_a_read_only_folder_is_refused_in_one_line_for_both_run_kinds(runs, deco
         commands = [["export-model", shared / "rnn", "--out", shared / "ro" / "eye.gen.json"],
                     ["export-model", shared / "cnn", "--format", "onnx", "--out", shared / "ro" / "cnn.onnx"],
                     ["export-model", shared / "cnn", "--out", shared / "ro" / "new" / "saved"]]
-        code = ("import json, sys; from cli.main import main; "
-                "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]")
-        done = subprocess.run(permissions_hold([sys.executable, "-c", code,
-                                                json.dumps([[str(a) for a in c] for c in commands])]),
-                              cwd=ROOT, capture_output=True, text=True, timeout=120,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        done = qd_commands(commands, ROOT, timeout=120)
         left = os.listdir(shared / "ro")
     finally:
         shutil.rmtree(shared, ignore_errors=True)

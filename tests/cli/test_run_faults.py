@@ -19,7 +19,7 @@ keras = pytest.importorskip("keras")
 from quickdraw import classifier  # noqa: E402
 from quickdraw.classifier import training  # noqa: E402
 from tests.qd_command import fails
-from tests.unprivileged import permissions_hold
+from tests.unprivileged import qd_commands
 
 ROOT = Path(__file__).resolve().parents[2]
 QD = [sys.executable, "-c", "import sys; from cli.main import main; sys.exit(main(sys.argv[1:]))"]
@@ -160,12 +160,7 @@ def test_read_only_folders_are_refused_before_work_and_evaluate_still_prints(ske
                     ["evaluate", shared / "cnn", shared / "data"]]
         # Permissions must hold for the child (root overrides them), and it must still read the checkout and
         # its .venv wherever they live (a clone in a folder only root may enter): tests/unprivileged.py.
-        code = ("import json, sys; from cli.main import main; "
-                "[print('status', main(argv), flush=True) for argv in json.loads(sys.argv[1])]")
-        done = subprocess.run(permissions_hold([sys.executable, "-c", code,
-                                                json.dumps([[str(a) for a in c] for c in commands])]),
-                              cwd=shared, capture_output=True, text=True, timeout=240,
-                              env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"})
+        done = qd_commands(commands, shared, timeout=240)
     finally:
         shutil.rmtree(shared, ignore_errors=True)
     assert done.stdout.count("status 1") == 3 and done.stdout.count("status 0") == 1, (done.stdout, done.stderr)
